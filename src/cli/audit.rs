@@ -1,0 +1,156 @@
+//! `cutover audit`: who has access to what, from a snapshot file or the live instance, as CSV,
+//! JSON or Markdown (read-only).
+
+use super::{progress, LiveArgs};
+use crate::access::{self, render, AccessIndex, AuditFilter, AuditOptions};
+use crate::aws::AwsBackend;
+use crate::backend::{Backend, ProgressSink};
+use crate::fsio;
+use crate::model::Snapshot;
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One table per section, for spreadsheets.
+    Csv,
+    /// An array of rows (an object with sections when extra sections are asked for).
+    Json,
+    /// A document for auditors: instance, capture time, filter, counts and tables.
+    Md,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Read this snapshot file (from `cutover export`) instead of loading the live instance.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+
+    /// Write the report to this file (mode 0600, replaced atomically) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Only this account (account id or name).
+    #[arg(long, value_name = "ID_OR_NAME")]
+    pub account: Option<String>,
+
+    /// Only this permission set (ARN or name).
+    #[arg(long, value_name = "ARN_OR_NAME")]
+    pub permission_set: Option<String>,
+
+    /// Only this user (user id or user name).
+    #[arg(long, value_name = "ID_OR_NAME")]
+    pub user: Option<String>,
+
+    /// Only access granted through this group (group id or display name); rows still list every path.
+    #[arg(long, value_name = "ID_OR_NAME")]
+    pub group: Option<String>,
+
+    /// Add the users and groups that are granted nothing (whole instance, unfiltered).
+    #[arg(long)]
+    pub include_no_access: bool,
+
+    /// Add the assignments whose user or group no longer exists (whole instance, unfiltered).
+    #[arg(long)]
+    pub include_orphans: bool,
+}
+
+pub async fn run(live: &LiveArgs, args: AuditArgs) -> Result<()> {
+    if let Some(output) = &args.output {
+        check_output(output)?;
+    }
+    let snapshot = match &args.snapshot {
+        Some(path) => read_snapshot(path)?,
+        None => load_live(live).await?,
+    };
+    for warning in &snapshot.warnings {
+        eprintln!(
+            "warning: the snapshot is incomplete: {} not read ({}): {}",
+            warning.affects, warning.operation, warning.message
+        );
+    }
+
+    let filter = AuditFilter {
+        account: args.account.clone(),
+        permission_set: args.permission_set.clone(),
+        user: args.user.clone(),
+        group: args.group.clone(),
+    };
+    let options = AuditOptions {
+        include_no_access: args.include_no_access,
+        include_orphans: args.include_orphans,
+    };
+    let index = AccessIndex::new(&snapshot);
+    let report = access::audit(&index, &filter, options)?;
+    let text = match args.format {
+        Format::Csv => render::to_csv(&report),
+        Format::Json => render::to_json(&report),
+        Format::Md => render::to_markdown(&report),
+    };
+
+    match &args.output {
+        Some(path) => {
+            fsio::write_private_atomic(path, text.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!(
+                "Wrote {} access rows ({} users, {} accounts, {} permission sets) to {}.",
+                report.rows.len(),
+                report.distinct_users(),
+                report.distinct_accounts(),
+                report.distinct_permission_sets(),
+                path.display()
+            );
+        }
+        None => write_stdout(&text)?,
+    }
+    Ok(())
+}
+
+fn read_snapshot(path: &Path) -> Result<Snapshot> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the snapshot file {}", path.display()))?;
+    Snapshot::from_json(&text)
+        .with_context(|| format!("cannot use {} as a snapshot", path.display()))
+}
+
+async fn load_live(live: &LiveArgs) -> Result<Snapshot> {
+    let backend = AwsBackend::connect(live.options()).await?;
+    let (sink, events) = ProgressSink::channel();
+    // Bars go to stderr, and only on a terminal, so a report piped from stdout stays clean.
+    let display = progress::spawn(events, std::io::stderr().is_terminal());
+    let outcome = backend.load(sink).await;
+    let _ = display.await;
+    Ok(outcome?.snapshot)
+}
+
+/// Fails before a long live load, not after it, when the report could not be written anyway.
+fn check_output(output: &Path) -> Result<()> {
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        bail!(
+            "the directory for --output does not exist: {} (create it first)",
+            dir.display()
+        );
+    }
+    if output.is_dir() {
+        bail!("--output {} is a directory; name a file", output.display());
+    }
+    Ok(())
+}
+
+fn write_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        // The reader went away (`| head`): not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        result => result.context("cannot write the report to stdout"),
+    }
+}

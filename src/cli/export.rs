@@ -1,0 +1,123 @@
+//! `cutover export`: load a live instance and write it as a snapshot file.
+
+use super::{progress, LiveArgs};
+use crate::aws::AwsBackend;
+use crate::backend::{Backend, LoadStats, ProgressSink};
+use crate::fsio;
+use crate::model::Snapshot;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Snapshot file to write (mode 0600, replaced atomically: a failed export leaves no file).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// Don't draw progress bars (they are drawn only on a terminal anyway).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+pub async fn run(live: &LiveArgs, args: ExportArgs) -> Result<()> {
+    check_output_dir(&args.output)?;
+    let backend = AwsBackend::connect(live.options()).await?;
+    let (sink, events) = ProgressSink::channel();
+    let display = progress::spawn(events, !args.quiet && std::io::stderr().is_terminal());
+    let outcome = backend.load(sink).await;
+    let _ = display.await;
+    let outcome = outcome?;
+
+    fsio::write_private_atomic(&args.output, outcome.snapshot.to_json().as_bytes())
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    for warning in &outcome.snapshot.warnings {
+        eprintln!(
+            "warning: {} not read ({}): {}",
+            warning.affects, warning.operation, warning.message
+        );
+    }
+    println!(
+        "{}",
+        summary_line(&outcome.snapshot, &outcome.stats, &args.output)
+    );
+    Ok(())
+}
+
+/// Fails before a long load, not after it, when the snapshot could not be written anyway.
+fn check_output_dir(output: &Path) -> Result<()> {
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        bail!(
+            "the directory for --output does not exist: {} (create it first)",
+            dir.display()
+        );
+    }
+    if output.is_dir() {
+        bail!("--output {} is a directory; name a file", output.display());
+    }
+    Ok(())
+}
+
+pub fn summary_line(snapshot: &Snapshot, stats: &LoadStats, output: &Path) -> String {
+    let per_family = stats
+        .calls
+        .iter()
+        .map(|(family, n)| format!("{family} {}", thousands(*n)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "Exported {} objects ({} users, {} groups, {} memberships, {} permission sets, {} accounts, {} account assignments, {} applications, {} application assignments) to {} in {:.1} s: {} API calls ({per_family}), {} throttled and retried, {} transient errors retried, {} warnings.",
+        thousands(snapshot.object_count() as u64),
+        thousands(snapshot.users.len() as u64),
+        thousands(snapshot.groups.len() as u64),
+        thousands(snapshot.group_memberships.len() as u64),
+        thousands(snapshot.permission_sets.len() as u64),
+        thousands(snapshot.accounts.len() as u64),
+        thousands(snapshot.account_assignments.len() as u64),
+        thousands(snapshot.applications.len() as u64),
+        thousands(snapshot.application_assignments.len() as u64),
+        output.display(),
+        stats.wall.as_secs_f64(),
+        thousands(stats.total_calls()),
+        thousands(stats.throttles),
+        thousands(stats.transient_retries),
+        snapshot.warnings.len(),
+    )
+}
+
+/// 12345 -> "12,345".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn refuses_an_output_in_a_missing_directory() {
+        let err = check_output_dir(Path::new("/nonexistent-dir/x.json")).unwrap_err();
+        assert!(err.to_string().contains("does not exist"), "{err}");
+    }
+}

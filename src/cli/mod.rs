@@ -1,0 +1,92 @@
+//! The command line: argument definitions and the headless commands.
+
+mod audit;
+mod dev;
+mod export;
+pub mod logging;
+mod progress;
+
+use crate::aws::LiveOptions;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cutover",
+    version,
+    about = "Preview, apply and verify AWS IAM Identity Center identity-source cutovers",
+    long_about = "cutover loads an IAM Identity Center instance (users, groups, memberships, permission sets, accounts, assignments, applications) into a versioned snapshot, and helps carry every assignment across an identity-source switch. Everything is read-only unless a command says otherwise."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub live: LiveArgs,
+
+    /// Where to write the log (never to the terminal). Default: $XDG_STATE_HOME/cutover/cutover.log
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load everything from a live instance and write it as a snapshot file (read-only).
+    Export(export::ExportArgs),
+    /// Who has access to what: one row per (user, account, permission set), with the path.
+    Audit(audit::AuditArgs),
+    /// Developer tools: synthetic organizations for tests, demos and benchmarks.
+    #[command(subcommand)]
+    Dev(dev::DevCommand),
+}
+
+/// Flags shared by every command that talks to a live instance.
+#[derive(Debug, Clone, Args)]
+pub struct LiveArgs {
+    /// AWS profile to use (default: the standard chain: environment, AWS_PROFILE, default profile, SSO, IMDS).
+    #[arg(long, global = true, env = "AWS_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Region of the Identity Center instance.
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Send every AWS request to this endpoint (an emulator or a proxy).
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// The instance to use; needed only when several are visible.
+    #[arg(long, global = true, value_name = "ARN")]
+    pub instance_arn: Option<String>,
+
+    /// Requests per second to the sso-admin APIs (AWS allows 20 per account, shared with other tools).
+    #[arg(long, global = true, default_value_t = 18.0, value_name = "N")]
+    pub max_rps_sso_admin: f64,
+
+    /// Requests per second to the identitystore APIs (AWS allows 20 per account, shared with other tools).
+    #[arg(long, global = true, default_value_t = 18.0, value_name = "N")]
+    pub max_rps_identitystore: f64,
+}
+
+impl LiveArgs {
+    pub fn options(&self) -> LiveOptions {
+        LiveOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            instance_arn: self.instance_arn.clone(),
+            max_rps_sso_admin: self.max_rps_sso_admin,
+            max_rps_identitystore: self.max_rps_identitystore,
+            ..LiveOptions::default()
+        }
+    }
+}
+
+/// Runs the parsed command. Errors are printed by `main`.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Export(args) => export::run(&cli.live, args).await,
+        Command::Audit(args) => audit::run(&cli.live, args).await,
+        Command::Dev(command) => dev::run(&cli.live, command).await,
+    }
+}
