@@ -1,0 +1,3 @@
+//! Test and benchmark tooling: runs only on loopback.
+
+pub mod fault_proxy;
