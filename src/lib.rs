@@ -3,10 +3,13 @@
 //! Layers (arrows point down only): `cli` → `backend` → `model`. `aws` is the only module that
 //! imports the AWS SDK; `model` and `fixture` are pure.
 
+pub mod access;
 pub mod aws;
 pub mod backend;
 pub mod cli;
 pub mod fixture;
 pub mod fsio;
+pub mod humanize;
 pub mod model;
 pub mod testkit;
+pub mod tui;

@@ -28,6 +28,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
 
+    /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     pub format: Format,
 
@@ -148,7 +149,10 @@ fn check_output(output: &Path) -> Result<()> {
 
 fn write_stdout(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         // The reader went away (`| head`): not an error worth reporting.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         result => result.context("cannot write the report to stdout"),

@@ -4,6 +4,7 @@ use super::{progress, LiveArgs};
 use crate::aws::AwsBackend;
 use crate::backend::{Backend, LoadStats, ProgressSink};
 use crate::fsio;
+use crate::humanize::thousands;
 use crate::model::Snapshot;
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -90,30 +91,9 @@ pub fn summary_line(snapshot: &Snapshot, stats: &LoadStats, output: &Path) -> St
     )
 }
 
-/// 12345 -> "12,345".
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
-    }
 
     #[test]
     fn refuses_an_output_in_a_missing_directory() {

@@ -7,6 +7,7 @@ pub mod logging;
 mod progress;
 
 use crate::aws::LiveOptions;
+use crate::tui::{self, Source};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -25,12 +26,17 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
 
+    /// Without a command, the terminal UI opens on the live instance.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Browse the live instance, or a snapshot file, in the terminal UI (read-only).
+    Tui(TuiArgs),
+    /// Browse the bundled demo organization in the terminal UI: no AWS account needed.
+    Demo,
     /// Load everything from a live instance and write it as a snapshot file (read-only).
     Export(export::ExportArgs),
     /// Who has access to what: one row per (user, account, permission set), with the path.
@@ -38,6 +44,13 @@ pub enum Command {
     /// Developer tools: synthetic organizations for tests, demos and benchmarks.
     #[command(subcommand)]
     Dev(dev::DevCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    /// Browse this snapshot file instead of the live instance.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
 }
 
 /// Flags shared by every command that talks to a live instance.
@@ -85,8 +98,14 @@ impl LiveArgs {
 /// Runs the parsed command. Errors are printed by `main`.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Export(args) => export::run(&cli.live, args).await,
-        Command::Audit(args) => audit::run(&cli.live, args).await,
-        Command::Dev(command) => dev::run(&cli.live, command).await,
+        None => tui::run(Source::Live(cli.live.options())).await,
+        Some(Command::Tui(args)) => match args.snapshot {
+            Some(path) => tui::run(Source::Snapshot(path)).await,
+            None => tui::run(Source::Live(cli.live.options())).await,
+        },
+        Some(Command::Demo) => tui::run(Source::Demo).await,
+        Some(Command::Export(args)) => export::run(&cli.live, args).await,
+        Some(Command::Audit(args)) => audit::run(&cli.live, args).await,
+        Some(Command::Dev(command)) => dev::run(&cli.live, command).await,
     }
 }

@@ -1,0 +1,573 @@
+//! The TUI's state and its update function: every input (key, mouse, resize, load progress,
+//! a finished load) goes through `update`, which changes state and returns effects for the
+//! runner to carry out. Rendering (view.rs) only reads this state.
+
+use super::dataset::Dataset;
+use super::detail::{self, Detail};
+use super::filter::Query;
+use super::keymap::{self, Action, Scope};
+use super::panes::{self, Entity, PaneKind, Table};
+use super::view;
+use crate::backend::{ProgressEvent, Stage};
+use crate::model::Snapshot;
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Browse,
+    Filter,
+    Command,
+    Help,
+}
+
+pub enum AppEvent {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Progress(ProgressEvent),
+    Loaded(Result<Box<Snapshot>, String>),
+}
+
+/// Work the runner does for the app: I/O never happens inside `update`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Effect {
+    Reload,
+    WriteFile { path: PathBuf, contents: String },
+}
+
+/// One table's view state: the filter, which rows pass it in which order, the selection.
+#[derive(Clone, Debug, Default)]
+pub struct TableView {
+    pub query: String,
+    /// Row indices into the table, filtered and sorted.
+    pub visible: Vec<usize>,
+    /// Per visible row, per cell, the char positions the filter matched.
+    pub highlights: Vec<Vec<Vec<usize>>>,
+    pub selected: usize,
+    pub offset: usize,
+    /// Column and descending flag.
+    pub sort: Option<(usize, bool)>,
+}
+
+pub struct DetailView {
+    pub detail: Detail,
+    pub selected: usize,
+    pub offset: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct StageProgress {
+    pub done: u64,
+    pub total: Option<u64>,
+    pub finished: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Loading {
+    pub stages: BTreeMap<Stage, StageProgress>,
+    pub calls: u64,
+    pub throttles: u64,
+}
+
+pub struct App {
+    /// Where the data comes from, for the header: "demo", "snapshot FILE", "live".
+    pub source: String,
+    pub dataset: Option<Dataset>,
+    pub tables: Vec<Table>,
+    pub views: Vec<TableView>,
+    pub pane: usize,
+    pub stack: Vec<DetailView>,
+    /// The detail of the selected row, shown beside the table.
+    pub preview: Option<Detail>,
+    pub mode: Mode,
+    pub input: String,
+    pub message: Option<String>,
+    pub loading: Option<Loading>,
+    pub load_error: Option<String>,
+    pub size: Rect,
+    pub no_color: bool,
+    /// The clock the header's "captured … ago" is measured against; the runner advances it,
+    /// tests pin it.
+    pub now: chrono::DateTime<chrono::Utc>,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(source: impl Into<String>, size: Rect) -> App {
+        App {
+            source: source.into(),
+            dataset: None,
+            tables: Vec::new(),
+            views: vec![TableView::default(); PaneKind::ALL.len()],
+            pane: 0,
+            stack: Vec::new(),
+            preview: None,
+            mode: Mode::Browse,
+            input: String::new(),
+            message: None,
+            loading: None,
+            load_error: None,
+            size,
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            now: chrono::Utc::now(),
+            quit: false,
+        }
+    }
+
+    /// Shows a loaded snapshot; filters and selections survive a reload.
+    pub fn set_snapshot(&mut self, snapshot: Snapshot) {
+        let dataset = Dataset::new(snapshot);
+        self.tables = panes::build_all(&dataset);
+        self.dataset = Some(dataset);
+        self.loading = None;
+        self.load_error = None;
+        for pane in 0..self.tables.len() {
+            self.refilter(pane);
+        }
+        let stack_entities: Vec<Entity> =
+            self.stack.iter().map(|d| d.detail.entity.clone()).collect();
+        self.stack.clear();
+        for entity in stack_entities {
+            self.push_detail(&entity);
+        }
+        self.refresh_preview();
+    }
+
+    pub fn table(&self) -> Option<&Table> {
+        self.tables.get(self.pane)
+    }
+
+    pub fn view(&self) -> &TableView {
+        &self.views[self.pane]
+    }
+
+    pub fn pane_kind(&self) -> PaneKind {
+        PaneKind::ALL[self.pane]
+    }
+
+    pub fn update(&mut self, event: AppEvent) -> Vec<Effect> {
+        match event {
+            AppEvent::Key(key) => self.on_key(key),
+            AppEvent::Mouse(mouse) => {
+                self.on_mouse(mouse);
+                Vec::new()
+            }
+            AppEvent::Resize(w, h) => {
+                self.size = Rect::new(0, 0, w, h);
+                self.clamp_scroll();
+                Vec::new()
+            }
+            AppEvent::Progress(event) => {
+                let loading = self.loading.get_or_insert_with(Loading::default);
+                loading.calls = event.calls;
+                loading.throttles = event.throttles;
+                loading.stages.insert(
+                    event.stage,
+                    StageProgress {
+                        done: event.done,
+                        total: event.total,
+                        finished: event.finished,
+                    },
+                );
+                Vec::new()
+            }
+            AppEvent::Loaded(Ok(snapshot)) => {
+                self.set_snapshot(*snapshot);
+                self.message = Some("loaded".to_owned());
+                Vec::new()
+            }
+            AppEvent::Loaded(Err(message)) => {
+                self.loading = None;
+                self.load_error = Some(message);
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        self.message = None;
+        match self.mode {
+            Mode::Filter => {
+                self.on_filter_key(key);
+                Vec::new()
+            }
+            Mode::Command => self.on_command_key(key),
+            Mode::Help => {
+                if matches!(key.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')) {
+                    self.mode = Mode::Browse;
+                } else if key.code == KeyCode::Char('c') && key.modifiers == KeyModifiers::CONTROL {
+                    self.quit = true;
+                }
+                Vec::new()
+            }
+            Mode::Browse => match keymap::action_for(&key, Scope::Browse) {
+                Some(action) => self.on_action(action),
+                None => Vec::new(),
+            },
+        }
+    }
+
+    pub fn on_action(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::ToggleHelp => self.mode = Mode::Help,
+            Action::StartFilter => {
+                if self.stack.is_empty() {
+                    self.mode = Mode::Filter;
+                }
+            }
+            Action::StartCommand => {
+                self.mode = Mode::Command;
+                self.input.clear();
+            }
+            Action::NextPane => self.goto_pane((self.pane + 1) % PaneKind::ALL.len()),
+            Action::PreviousPane => {
+                self.goto_pane((self.pane + PaneKind::ALL.len() - 1) % PaneKind::ALL.len())
+            }
+            Action::GotoPane(n) => self.goto_pane(n),
+            Action::Up => self.move_selection(-1),
+            Action::Down => self.move_selection(1),
+            Action::PageUp => self.move_selection(-(self.page_size() as isize)),
+            Action::PageDown => self.move_selection(self.page_size() as isize),
+            Action::Top => self.move_selection(isize::MIN / 2),
+            Action::Bottom => self.move_selection(isize::MAX / 2),
+            Action::Open => self.open_selected(),
+            Action::Back => self.back(),
+            Action::SortNextColumn => self.sort_next(),
+            Action::ReverseSort => self.reverse_sort(),
+            Action::ExportCsv => return self.export_csv(),
+            Action::Reload => {
+                if self.loading.is_none() {
+                    self.loading = Some(Loading::default());
+                    return vec![Effect::Reload];
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn on_filter_key(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Esc => {
+                self.views[self.pane].query.clear();
+                self.mode = Mode::Browse;
+                self.refilter(self.pane);
+            }
+            KeyCode::Enter => self.mode = Mode::Browse,
+            KeyCode::Backspace => {
+                self.views[self.pane].query.pop();
+                self.refilter(self.pane);
+            }
+            KeyCode::Up | KeyCode::Down => {
+                self.move_selection(if key.code == KeyCode::Up { -1 } else { 1 })
+            }
+            KeyCode::Char('c') if key.modifiers == KeyModifiers::CONTROL => self.quit = true,
+            KeyCode::Char(c) => {
+                self.views[self.pane].query.push(c);
+                self.refilter(self.pane);
+            }
+            _ => {}
+        }
+        self.refresh_preview();
+    }
+
+    fn on_command_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Esc => self.mode = Mode::Browse,
+            // Backspace on an empty command line leaves command mode, as in vim.
+            KeyCode::Backspace if self.input.pop().is_none() => self.mode = Mode::Browse,
+            KeyCode::Backspace => {}
+            KeyCode::Enter => {
+                self.mode = Mode::Browse;
+                let command = std::mem::take(&mut self.input);
+                return self.run_command(command.trim());
+            }
+            KeyCode::Char('c') if key.modifiers == KeyModifiers::CONTROL => self.quit = true,
+            KeyCode::Char(c) => self.input.push(c),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn run_command(&mut self, command: &str) -> Vec<Effect> {
+        match command {
+            "q" | "quit" => self.quit = true,
+            "help" => self.mode = Mode::Help,
+            "reload" => return self.on_action(Action::Reload),
+            "export" => return self.export_csv(),
+            other => match PaneKind::from_command(other) {
+                Some(kind) => self.goto_pane(kind.position()),
+                None => {
+                    self.message = Some(format!(
+                        "unknown command :{other} (try :users :groups :ps :accounts :assignments :apps :quit)"
+                    ))
+                }
+            },
+        }
+        Vec::new()
+    }
+
+    fn goto_pane(&mut self, pane: usize) {
+        if pane < PaneKind::ALL.len() {
+            self.pane = pane;
+            self.stack.clear();
+            self.refresh_preview();
+        }
+    }
+
+    /// Rows that fit in the table body.
+    pub fn page_size(&self) -> usize {
+        view::layout(self.size).table_body_height().max(1) as usize
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        let page = self.page_size();
+        if let Some(top) = self.stack.last_mut() {
+            let len = top.detail.items.len();
+            if len == 0 {
+                return;
+            }
+            top.selected = clamp_add(top.selected, delta, len);
+            let body = view::layout(self.size).detail_body_height() as usize;
+            top.offset = scroll_into_view(top.selected, top.offset, body.max(1));
+            return;
+        }
+        let view = &mut self.views[self.pane];
+        if view.visible.is_empty() {
+            return;
+        }
+        view.selected = clamp_add(view.selected, delta, view.visible.len());
+        view.offset = scroll_into_view(view.selected, view.offset, page);
+        self.refresh_preview();
+    }
+
+    fn clamp_scroll(&mut self) {
+        let page = self.page_size();
+        for view in &mut self.views {
+            view.offset = scroll_into_view(view.selected, view.offset, page);
+        }
+    }
+
+    /// The entity of the selected row (or of the selected link in a detail view).
+    pub fn selected_entity(&self) -> Option<Entity> {
+        if let Some(top) = self.stack.last() {
+            return top.detail.items.get(top.selected)?.link.clone();
+        }
+        let table = self.table()?;
+        let view = self.view();
+        let row = *view.visible.get(view.selected)?;
+        table.entities.get(row).cloned()
+    }
+
+    fn open_selected(&mut self) {
+        if let Some(entity) = self.selected_entity() {
+            self.push_detail(&entity);
+        }
+    }
+
+    fn push_detail(&mut self, entity: &Entity) {
+        let Some(dataset) = &self.dataset else {
+            return;
+        };
+        let detail = detail::build(dataset, entity);
+        let selected = detail.next_link(0, 1).unwrap_or(0);
+        self.stack.push(DetailView {
+            detail,
+            selected,
+            offset: 0,
+        });
+    }
+
+    fn back(&mut self) {
+        if self.stack.pop().is_some() {
+            return;
+        }
+        let view = &mut self.views[self.pane];
+        if !view.query.is_empty() {
+            view.query.clear();
+            self.refilter(self.pane);
+            self.refresh_preview();
+        }
+    }
+
+    fn refresh_preview(&mut self) {
+        self.preview = match (&self.dataset, self.stack.is_empty()) {
+            (Some(dataset), true) => self
+                .selected_entity()
+                .map(|entity| detail::build(dataset, &entity)),
+            _ => None,
+        };
+    }
+
+    fn sort_next(&mut self) {
+        let Some(table) = self.tables.get(self.pane) else {
+            return;
+        };
+        let columns = table.columns.len();
+        let view = &mut self.views[self.pane];
+        view.sort = match view.sort {
+            None => Some((0, false)),
+            Some((c, _)) if c + 1 < columns => Some((c + 1, false)),
+            Some(_) => None,
+        };
+        self.refilter(self.pane);
+    }
+
+    fn reverse_sort(&mut self) {
+        let view = &mut self.views[self.pane];
+        view.sort = Some(match view.sort {
+            Some((c, desc)) => (c, !desc),
+            None => (0, true),
+        });
+        self.refilter(self.pane);
+    }
+
+    /// Sorts by a column (a click on its header): again on the same column reverses it.
+    pub fn sort_by(&mut self, column: usize) {
+        let view = &mut self.views[self.pane];
+        view.sort = match view.sort {
+            Some((c, desc)) if c == column => Some((c, !desc)),
+            _ => Some((column, false)),
+        };
+        self.refilter(self.pane);
+    }
+
+    /// Recomputes which rows pass the pane's filter and in which order, keeping the selected
+    /// row selected when it still passes.
+    fn refilter(&mut self, pane: usize) {
+        let Some(table) = self.tables.get(pane) else {
+            return;
+        };
+        let view = &mut self.views[pane];
+        let previously = view.visible.get(view.selected).copied();
+        let query = Query::parse(&view.query);
+        let mut passing: Vec<(usize, i64, Vec<Vec<usize>>)> = Vec::new();
+        if query.is_empty() {
+            passing.extend((0..table.len()).map(|i| (i, 0, Vec::new())));
+        } else {
+            let mut cells: Vec<(&str, &str)> = Vec::with_capacity(table.columns.len());
+            for (i, row) in table.rows.iter().enumerate() {
+                cells.clear();
+                cells.extend(
+                    table
+                        .columns
+                        .iter()
+                        .zip(row)
+                        .map(|(c, v)| (c.key, v.as_str())),
+                );
+                if let Some(m) = query.matches(&cells) {
+                    passing.push((i, m.score, m.highlights));
+                }
+            }
+        }
+        match view.sort {
+            Some((column, descending)) => {
+                let numeric = table.columns.get(column).is_some_and(|c| c.numeric);
+                passing.sort_by(|a, b| {
+                    let (x, y) = (&table.rows[a.0][column], &table.rows[b.0][column]);
+                    let order = if numeric {
+                        x.parse::<u64>()
+                            .unwrap_or(0)
+                            .cmp(&y.parse::<u64>().unwrap_or(0))
+                    } else {
+                        x.to_lowercase().cmp(&y.to_lowercase())
+                    };
+                    if descending {
+                        order.reverse()
+                    } else {
+                        order
+                    }
+                });
+            }
+            // Best matches first while filtering; snapshot order otherwise.
+            None if !query.is_empty() => passing.sort_by_key(|p| std::cmp::Reverse(p.1)),
+            None => {}
+        }
+        view.visible = passing.iter().map(|p| p.0).collect();
+        view.highlights = passing.into_iter().map(|p| p.2).collect();
+        view.selected = previously
+            .and_then(|row| view.visible.iter().position(|&r| r == row))
+            .unwrap_or(0);
+        let page = view::layout(self.size).table_body_height().max(1) as usize;
+        view.offset = scroll_into_view(view.selected, view.offset, page);
+    }
+
+    /// The visible rows of the current table as CSV, written to the working directory.
+    fn export_csv(&mut self) -> Vec<Effect> {
+        let Some(table) = self.table() else {
+            return Vec::new();
+        };
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let header: Vec<&str> = table.columns.iter().map(|c| c.title).collect();
+        let _ = writer.write_record(&header);
+        for &row in &self.view().visible {
+            let _ = writer.write_record(&table.rows[row]);
+        }
+        let contents = writer
+            .into_inner()
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default();
+        let name = format!(
+            "cutover-{}-{}.csv",
+            table.kind.title().to_lowercase().replace(' ', "-"),
+            chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+        );
+        self.message = Some(format!(
+            "exported {} rows to {name}",
+            self.view().visible.len()
+        ));
+        vec![Effect::WriteFile {
+            path: PathBuf::from(name),
+            contents,
+        }]
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent) {
+        if self.mode != Mode::Browse {
+            return;
+        }
+        match mouse.kind {
+            MouseEventKind::ScrollDown => self.move_selection(3),
+            MouseEventKind::ScrollUp => self.move_selection(-3),
+            MouseEventKind::Down(MouseButton::Left) => {
+                let areas = view::layout(self.size);
+                let at = Position::new(mouse.column, mouse.row);
+                if let Some(pane) = areas.tab_at(at) {
+                    self.goto_pane(pane);
+                } else if self.stack.is_empty() {
+                    if let Some(column) = self.table().and_then(|t| areas.header_column_at(at, t)) {
+                        self.sort_by(column);
+                    } else if let Some(row) = areas.table_row_at(at) {
+                        let target = self.view().offset + row;
+                        if target < self.view().visible.len() {
+                            let delta = target as isize - self.view().selected as isize;
+                            self.move_selection(delta);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn clamp_add(current: usize, delta: isize, len: usize) -> usize {
+    let target = current as isize + delta;
+    target.clamp(0, len.saturating_sub(1) as isize) as usize
+}
+
+/// The smallest scroll change that keeps `selected` within a window of `height` rows.
+fn scroll_into_view(selected: usize, offset: usize, height: usize) -> usize {
+    if selected < offset {
+        selected
+    } else if selected >= offset + height {
+        selected + 1 - height
+    } else {
+        offset
+    }
+}

@@ -1,0 +1,123 @@
+//! One table of key bindings drives the key handling, the footer hints and the `?` help, so the
+//! three can never disagree.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    NextPane,
+    PreviousPane,
+    GotoPane(usize),
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Back,
+    StartFilter,
+    StartCommand,
+    ToggleHelp,
+    SortNextColumn,
+    ReverseSort,
+    ExportCsv,
+    Reload,
+}
+
+/// Where a binding applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Browsing a table or a detail view.
+    Browse,
+    /// Everywhere except while typing a filter or command.
+    Always,
+}
+
+pub struct Binding {
+    pub keys: &'static [(KeyCode, KeyModifiers)],
+    /// How the key is written in hints and help.
+    pub label: &'static str,
+    pub action: Action,
+    pub help: &'static str,
+    /// Shown in the footer (the most used ones only; `?` shows all).
+    pub hint: bool,
+    pub scope: Scope,
+}
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+
+pub const BINDINGS: &[Binding] = &[
+    Binding { keys: &[(KeyCode::Char('/'), NONE)], label: "/", action: Action::StartFilter, help: "filter the table as you type (fuzzy; column:term, e.g. account:prod ps:admin)", hint: true, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Char('s'), NONE)], label: "s", action: Action::SortNextColumn, help: "sort by the next column", hint: true, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Char('S'), SHIFT), (KeyCode::Char('S'), NONE)], label: "S", action: Action::ReverseSort, help: "reverse the sort order", hint: false, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Enter, NONE)], label: "⏎", action: Action::Open, help: "open the selected row (drill down)", hint: true, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)], label: "esc", action: Action::Back, help: "back (clear the filter, close the detail)", hint: true, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Char('e'), NONE)], label: "e", action: Action::ExportCsv, help: "export the current (filtered) table to CSV", hint: true, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Char('r'), NONE)], label: "r", action: Action::Reload, help: "reload from the source", hint: true, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Char(':'), NONE)], label: ":", action: Action::StartCommand, help: "command: :users :groups :permission-sets :accounts :assignments :apps :quit", hint: true, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Tab, NONE)], label: "tab", action: Action::NextPane, help: "next pane", hint: false, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::BackTab, SHIFT), (KeyCode::BackTab, NONE)], label: "shift-tab", action: Action::PreviousPane, help: "previous pane", hint: false, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Char('1'), NONE)], label: "1", action: Action::GotoPane(0), help: "users", hint: false, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Char('2'), NONE)], label: "2", action: Action::GotoPane(1), help: "groups", hint: false, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Char('3'), NONE)], label: "3", action: Action::GotoPane(2), help: "permission sets", hint: false, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Char('4'), NONE)], label: "4", action: Action::GotoPane(3), help: "accounts", hint: false, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Char('5'), NONE)], label: "5", action: Action::GotoPane(4), help: "assignments", hint: false, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Char('6'), NONE)], label: "6", action: Action::GotoPane(5), help: "applications", hint: false, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Char('k'), NONE), (KeyCode::Up, NONE)], label: "k/↑", action: Action::Up, help: "up", hint: false, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Char('j'), NONE), (KeyCode::Down, NONE)], label: "j/↓", action: Action::Down, help: "down", hint: false, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::PageUp, NONE), (KeyCode::Char('u'), CTRL)], label: "pgup/^u", action: Action::PageUp, help: "page up", hint: false, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::PageDown, NONE), (KeyCode::Char('d'), CTRL)], label: "pgdn/^d", action: Action::PageDown, help: "page down", hint: false, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)], label: "home/g", action: Action::Top, help: "first row", hint: false, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::End, NONE), (KeyCode::Char('G'), SHIFT), (KeyCode::Char('G'), NONE)], label: "end/G", action: Action::Bottom, help: "last row", hint: false, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)], label: "?", action: Action::ToggleHelp, help: "show or hide this help", hint: true, scope: Scope::Always },
+    Binding { keys: &[(KeyCode::Char('q'), NONE)], label: "q", action: Action::Quit, help: "quit", hint: true, scope: Scope::Browse },
+    Binding { keys: &[(KeyCode::Char('c'), CTRL)], label: "^c", action: Action::Quit, help: "quit", hint: false, scope: Scope::Always },
+];
+
+/// The action bound to `key` in `scope`, if any.
+pub fn action_for(key: &KeyEvent, scope: Scope) -> Option<Action> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.scope == Scope::Always || b.scope == scope)
+        .find(|b| {
+            b.keys
+                .iter()
+                .any(|(code, modifiers)| *code == key.code && *modifiers == key.modifiers)
+        })
+        .map(|b| b.action)
+}
+
+/// The footer's hints, in table order.
+pub fn footer_hints() -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(|b| b.hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_bound_once_per_scope() {
+        let mut seen = std::collections::HashSet::new();
+        for binding in BINDINGS {
+            for key in binding.keys {
+                assert!(
+                    seen.insert((format!("{key:?}"), binding.scope as u8)),
+                    "{key:?} bound twice"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn looks_keys_up_in_their_scope() {
+        let slash = KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE);
+        assert_eq!(action_for(&slash, Scope::Browse), Some(Action::StartFilter));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(action_for(&ctrl_c, Scope::Browse), Some(Action::Quit));
+    }
+}

@@ -1,0 +1,235 @@
+//! The terminal UI: browse an instance (live, a snapshot file, or the bundled demo), see who
+//! has access to what and through which group. Read-only.
+//!
+//! Shape (after ratatui's component template and spotify-player): a thread turns terminal
+//! input into events, background tasks send load progress and results on the same channel,
+//! `App::update` turns each event into a state change plus effects, and `view::render` draws
+//! the state. Nothing that renders awaits the network.
+
+pub mod app;
+pub mod dataset;
+pub mod detail;
+pub mod filter;
+pub mod keymap;
+pub mod panes;
+pub mod view;
+
+use crate::aws::{AwsBackend, LiveOptions};
+use crate::backend::{Backend, ProgressSink};
+use crate::fsio;
+use crate::model::Snapshot;
+use anyhow::{Context, Result};
+use app::{App, AppEvent, Effect};
+use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use ratatui::crossterm::execute;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+
+/// Where the TUI's data comes from.
+pub enum Source {
+    /// The bundled demo organization (no AWS).
+    Demo,
+    /// A snapshot file.
+    Snapshot(PathBuf),
+    /// A live instance, loaded in the background.
+    Live(LiveOptions),
+}
+
+/// Restores the terminal however the TUI ends (return, error or panic: ratatui's init installs
+/// a panic hook that restores it before the panic message is printed).
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+pub async fn run(source: Source) -> Result<()> {
+    // Everything that can fail without a terminal fails before the screen is taken over.
+    let (label, initial) = match &source {
+        Source::Demo => (
+            "demo organization".to_owned(),
+            Some(crate::fixture::demo::load_demo().current),
+        ),
+        Source::Snapshot(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let snapshot = Snapshot::from_json(&text)
+                .with_context(|| format!("{} is not a usable snapshot", path.display()))?;
+            (format!("snapshot {}", path.display()), Some(snapshot))
+        }
+        Source::Live(options) => ("live".to_owned(), cache::read(options)),
+    };
+
+    let mut terminal = ratatui::init();
+    let _guard = TerminalGuard;
+    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    let size = terminal.size()?;
+    let mut app = App::new(label, ratatui::layout::Rect::new(0, 0, size.width, size.height));
+
+    let (events, mut inbox) = unbounded_channel::<AppEvent>();
+    let stop = Arc::new(AtomicBool::new(false));
+    let input = spawn_input_thread(events.clone(), stop.clone());
+
+    let cached = matches!(source, Source::Live(_)) && initial.is_some();
+    if let Some(snapshot) = initial {
+        app.set_snapshot(snapshot);
+    }
+    if let Source::Live(options) = &source {
+        // A cached snapshot shows at once (its age is in the header) while a fresh load runs.
+        app.loading = Some(Default::default());
+        spawn_live_load(options.clone(), events.clone());
+        if cached {
+            app.message = Some("showing the cached snapshot while loading".to_owned());
+        }
+    }
+
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        app.now = chrono::Utc::now();
+        terminal.draw(|frame| view::render(&app, frame))?;
+        if app.quit {
+            break;
+        }
+        let event = tokio::select! {
+            event = inbox.recv() => event,
+            _ = tick.tick(), if app.loading.is_some() => continue,
+        };
+        let Some(event) = event else { break };
+        let loaded = match &event {
+            AppEvent::Loaded(Ok(snapshot)) => Some(snapshot.as_ref().clone()),
+            _ => None,
+        };
+        for effect in app.update(event) {
+            match effect {
+                Effect::Reload => match &source {
+                    Source::Live(options) => spawn_live_load(options.clone(), events.clone()),
+                    Source::Snapshot(path) => {
+                        let result = std::fs::read_to_string(path)
+                            .map_err(|e| e.to_string())
+                            .and_then(|t| Snapshot::from_json(&t).map_err(|e| e.to_string()))
+                            .map(Box::new);
+                        let _ = events.send(AppEvent::Loaded(result));
+                    }
+                    Source::Demo => {
+                        let demo = crate::fixture::demo::load_demo().current;
+                        let _ = events.send(AppEvent::Loaded(Ok(Box::new(demo))));
+                    }
+                },
+                Effect::WriteFile { path, contents } => {
+                    if let Err(e) = fsio::write_private_atomic(&path, contents.as_bytes()) {
+                        app.message = Some(format!("cannot write {}: {e}", path.display()));
+                    }
+                }
+            }
+        }
+        if let (Some(snapshot), Source::Live(options)) = (loaded, &source) {
+            if let Err(e) = cache::write(options, &snapshot) {
+                tracing::warn!("cannot cache the snapshot: {e}");
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = input.join();
+    Ok(())
+}
+
+fn spawn_input_thread(
+    events: UnboundedSender<AppEvent>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            // Poll with a timeout so the thread notices `stop` and the TUI can exit.
+            match event::poll(Duration::from_millis(100)) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(_) => break,
+            }
+            let app_event = match event::read() {
+                Ok(Event::Key(key)) if key.kind == event::KeyEventKind::Press => {
+                    AppEvent::Key(key)
+                }
+                Ok(Event::Mouse(mouse)) => AppEvent::Mouse(mouse),
+                Ok(Event::Resize(w, h)) => AppEvent::Resize(w, h),
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            if events.send(app_event).is_err() {
+                break;
+            }
+        }
+    })
+}
+
+fn spawn_live_load(options: LiveOptions, events: UnboundedSender<AppEvent>) {
+    tokio::spawn(async move {
+        let (sink, mut progress) = ProgressSink::channel();
+        let forward = {
+            let events = events.clone();
+            tokio::spawn(async move {
+                while let Some(p) = progress.recv().await {
+                    let _ = events.send(AppEvent::Progress(p));
+                }
+            })
+        };
+        let result = async {
+            let backend = AwsBackend::connect(options).await?;
+            backend.load(sink).await
+        }
+        .await;
+        let _ = forward.await;
+        let _ = events.send(AppEvent::Loaded(
+            result
+                .map(|o| Box::new(o.snapshot))
+                .map_err(|e| e.to_string()),
+        ));
+    });
+}
+
+/// The last snapshot loaded live, per (profile, region, endpoint, instance) choice, so the
+/// next start shows it at once.
+mod cache {
+    use crate::aws::LiveOptions;
+    use crate::model::Snapshot;
+    use std::hash::{Hash, Hasher};
+    use std::path::PathBuf;
+
+    fn path(options: &LiveOptions) -> Option<PathBuf> {
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (
+            &options.profile,
+            &options.region,
+            &options.endpoint_url,
+            &options.instance_arn,
+        )
+            .hash(&mut hasher);
+        Some(
+            base.join("cutover")
+                .join(format!("live-{:016x}.json", hasher.finish())),
+        )
+    }
+
+    pub fn read(options: &LiveOptions) -> Option<Snapshot> {
+        let text = std::fs::read_to_string(path(options)?).ok()?;
+        Snapshot::from_json(&text).ok()
+    }
+
+    pub fn write(options: &LiveOptions, snapshot: &Snapshot) -> std::io::Result<()> {
+        let Some(path) = path(options) else {
+            return Ok(());
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        crate::fsio::write_private_atomic(&path, snapshot.to_json().as_bytes())
+    }
+}
