@@ -12,8 +12,10 @@
 use super::call::{call, CallFailure, FailureKind, RetryPolicy};
 use super::connect::{Clients, Gates};
 use super::convert;
+use super::pacing::FamilyGate;
 use crate::backend::{BackendError, ProgressEvent, ProgressSink, Stage};
 use crate::model::*;
+use aws_sdk_ssoadmin::error::{ProvideErrorMetadata, SdkError};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -230,27 +232,26 @@ impl<'a> Loader<'a> {
         let counter = &counter;
         let store = &self.instance.identity_store_id;
         let client = &self.clients.identitystore;
-        let users = collect_pages(|token| async move {
-            let page = call(
-                &self.gates.identitystore,
-                self.retry,
-                "identitystore:ListUsers",
-                || {
-                    client
-                        .list_users()
-                        .identity_store_id(store)
-                        .max_results(PAGE_SIZE)
-                        .set_next_token(token.clone())
-                        .send()
-                },
-            )
-            .await?;
-            counter.add(page.users().len() as u64);
-            Ok((
-                page.users().iter().map(convert::user).collect(),
-                page.next_token().map(str::to_owned),
-            ))
-        })
+        let users = list_pages(
+            &self.gates.identitystore,
+            self.retry,
+            "identitystore:ListUsers",
+            |token| {
+                client
+                    .list_users()
+                    .identity_store_id(store)
+                    .max_results(PAGE_SIZE)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| {
+                counter.add(page.users().len() as u64);
+                (
+                    page.users().iter().map(convert::user).collect(),
+                    page.next_token().map(str::to_owned),
+                )
+            },
+        )
         .await
         .map_err(|f| f.into_backend_error("users"))?;
         counter.finish();
@@ -262,27 +263,26 @@ impl<'a> Loader<'a> {
         let counter = &counter;
         let store = &self.instance.identity_store_id;
         let client = &self.clients.identitystore;
-        let groups = collect_pages(|token| async move {
-            let page = call(
-                &self.gates.identitystore,
-                self.retry,
-                "identitystore:ListGroups",
-                || {
-                    client
-                        .list_groups()
-                        .identity_store_id(store)
-                        .max_results(PAGE_SIZE)
-                        .set_next_token(token.clone())
-                        .send()
-                },
-            )
-            .await?;
-            counter.add(page.groups().len() as u64);
-            Ok((
-                page.groups().iter().map(convert::group).collect(),
-                page.next_token().map(str::to_owned),
-            ))
-        })
+        let groups = list_pages(
+            &self.gates.identitystore,
+            self.retry,
+            "identitystore:ListGroups",
+            |token| {
+                client
+                    .list_groups()
+                    .identity_store_id(store)
+                    .max_results(PAGE_SIZE)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| {
+                counter.add(page.groups().len() as u64);
+                (
+                    page.groups().iter().map(convert::group).collect(),
+                    page.next_token().map(str::to_owned),
+                )
+            },
+        )
         .await
         .map_err(|f| f.into_backend_error("groups"))?;
         counter.finish();
@@ -303,30 +303,29 @@ impl<'a> Loader<'a> {
                 let group = &groups[index];
                 let counter = &counter;
                 async move {
-                    let members = collect_pages(|token| async move {
-                        let page = call(
-                            &self.gates.identitystore,
-                            self.retry,
-                            "identitystore:ListGroupMemberships",
-                            || {
-                                client
-                                    .list_group_memberships()
-                                    .identity_store_id(store)
-                                    .group_id(group.group_id.as_str())
-                                    .max_results(PAGE_SIZE)
-                                    .set_next_token(token.clone())
-                                    .send()
-                            },
-                        )
-                        .await?;
-                        Ok((
-                            page.group_memberships()
-                                .iter()
-                                .filter_map(convert::membership)
-                                .collect(),
-                            page.next_token().map(str::to_owned),
-                        ))
-                    })
+                    let members = list_pages(
+                        &self.gates.identitystore,
+                        self.retry,
+                        "identitystore:ListGroupMemberships",
+                        |token| {
+                            client
+                                .list_group_memberships()
+                                .identity_store_id(store)
+                                .group_id(group.group_id.as_str())
+                                .max_results(PAGE_SIZE)
+                                .set_next_token(token)
+                                .send()
+                        },
+                        |page| {
+                            (
+                                page.group_memberships()
+                                    .iter()
+                                    .filter_map(convert::membership)
+                                    .collect(),
+                                page.next_token().map(str::to_owned),
+                            )
+                        },
+                    )
                     .await;
                     counter.add(1);
                     members
@@ -399,29 +398,28 @@ impl<'a> Loader<'a> {
     async fn list_permission_set_arns(&self) -> Result<Vec<PermissionSetArn>, BackendError> {
         let client = &self.clients.sso_admin;
         let instance = &self.instance.instance_arn;
-        let arns: Vec<PermissionSetArn> = collect_pages(|token| async move {
-            let page = call(
-                &self.gates.sso_admin,
-                self.retry,
-                "sso:ListPermissionSets",
-                || {
-                    client
-                        .list_permission_sets()
-                        .instance_arn(instance)
-                        .max_results(PAGE_SIZE)
-                        .set_next_token(token.clone())
-                        .send()
-                },
-            )
-            .await?;
-            Ok((
-                page.permission_sets()
-                    .iter()
-                    .map(|a| PermissionSetArn::from(a.as_str()))
-                    .collect(),
-                page.next_token().map(str::to_owned),
-            ))
-        })
+        let arns: Vec<PermissionSetArn> = list_pages(
+            &self.gates.sso_admin,
+            self.retry,
+            "sso:ListPermissionSets",
+            |token| {
+                client
+                    .list_permission_sets()
+                    .instance_arn(instance)
+                    .max_results(PAGE_SIZE)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| {
+                (
+                    page.permission_sets()
+                        .iter()
+                        .map(|a| PermissionSetArn::from(a.as_str()))
+                        .collect(),
+                    page.next_token().map(str::to_owned),
+                )
+            },
+        )
         .await
         .map_err(|f| f.into_backend_error("permission_sets"))?;
         Ok(dedup(arns))
@@ -471,56 +469,54 @@ impl<'a> Loader<'a> {
             .map_err(|f| f.into_backend_error("permission_sets"))
         };
         let managed = async {
-            collect_pages(|token| async move {
-                let page = call(
-                    gate,
-                    self.retry,
-                    "sso:ListManagedPoliciesInPermissionSet",
-                    || {
-                        client
-                            .list_managed_policies_in_permission_set()
-                            .instance_arn(instance)
-                            .permission_set_arn(arn_str)
-                            .set_next_token(token.clone())
-                            .send()
-                    },
-                )
-                .await?;
-                Ok((
-                    page.attached_managed_policies()
-                        .iter()
-                        .filter_map(convert::managed_policy)
-                        .collect(),
-                    page.next_token().map(str::to_owned),
-                ))
-            })
+            list_pages(
+                gate,
+                self.retry,
+                "sso:ListManagedPoliciesInPermissionSet",
+                |token| {
+                    client
+                        .list_managed_policies_in_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn_str)
+                        .set_next_token(token)
+                        .send()
+                },
+                |page| {
+                    (
+                        page.attached_managed_policies()
+                            .iter()
+                            .filter_map(convert::managed_policy)
+                            .collect(),
+                        page.next_token().map(str::to_owned),
+                    )
+                },
+            )
             .await
             .map_err(|f| f.into_backend_error("permission_sets[].managed_policies"))
         };
         let customer_managed = async {
-            collect_pages(|token| async move {
-                let page = call(
-                    gate,
-                    self.retry,
-                    "sso:ListCustomerManagedPolicyReferencesInPermissionSet",
-                    || {
-                        client
-                            .list_customer_managed_policy_references_in_permission_set()
-                            .instance_arn(instance)
-                            .permission_set_arn(arn_str)
-                            .set_next_token(token.clone())
-                            .send()
-                    },
-                )
-                .await?;
-                Ok((
-                    page.customer_managed_policy_references()
-                        .iter()
-                        .map(convert::customer_managed_policy)
-                        .collect(),
-                    page.next_token().map(str::to_owned),
-                ))
-            })
+            list_pages(
+                gate,
+                self.retry,
+                "sso:ListCustomerManagedPolicyReferencesInPermissionSet",
+                |token| {
+                    client
+                        .list_customer_managed_policy_references_in_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn_str)
+                        .set_next_token(token)
+                        .send()
+                },
+                |page| {
+                    (
+                        page.customer_managed_policy_references()
+                            .iter()
+                            .map(convert::customer_managed_policy)
+                            .collect(),
+                        page.next_token().map(str::to_owned),
+                    )
+                },
+            )
             .await
             .map_err(|f| f.into_backend_error("permission_sets[].customer_managed_policies"))
         };
@@ -574,21 +570,25 @@ impl<'a> Loader<'a> {
             }
         };
         let tags = async {
-            let result = collect_pages(|token| async move {
-                let page = call(gate, self.retry, "sso:ListTagsForResource", || {
+            let result = list_pages(
+                gate,
+                self.retry,
+                "sso:ListTagsForResource",
+                |token| {
                     client
                         .list_tags_for_resource()
                         .instance_arn(instance)
                         .resource_arn(arn_str)
-                        .set_next_token(token.clone())
+                        .set_next_token(token)
                         .send()
-                })
-                .await?;
-                Ok((
-                    page.tags().iter().map(convert::tag).collect(),
-                    page.next_token().map(str::to_owned),
-                ))
-            })
+                },
+                |page| {
+                    (
+                        page.tags().iter().map(convert::tag).collect(),
+                        page.next_token().map(str::to_owned),
+                    )
+                },
+            )
             .await;
             self.optional(result, "permission_sets[].tags")
                 .map(Option::unwrap_or_default)
@@ -622,23 +622,22 @@ impl<'a> Loader<'a> {
         let counter = self.counter(Stage::Accounts, None);
         let counter = &counter;
         let client = &self.clients.organizations;
-        let result = collect_pages(|token| async move {
-            let page = call(
-                &self.gates.organizations,
-                self.retry,
-                "organizations:ListAccounts",
-                || client.list_accounts().set_next_token(token.clone()).send(),
-            )
-            .await?;
-            counter.add(page.accounts().len() as u64);
-            Ok((
-                page.accounts()
-                    .iter()
-                    .filter_map(convert::account)
-                    .collect(),
-                page.next_token().map(str::to_owned),
-            ))
-        })
+        let result = list_pages(
+            &self.gates.organizations,
+            self.retry,
+            "organizations:ListAccounts",
+            |token| client.list_accounts().set_next_token(token).send(),
+            |page| {
+                counter.add(page.accounts().len() as u64);
+                (
+                    page.accounts()
+                        .iter()
+                        .filter_map(convert::account)
+                        .collect(),
+                    page.next_token().map(str::to_owned),
+                )
+            },
+        )
         .await;
         counter.finish();
         match result {
@@ -680,27 +679,26 @@ impl<'a> Loader<'a> {
                         let counter = &counter;
                         async move {
                             let id = account.account_id.as_str();
-                            let sets = collect_pages(|token| async move {
-                                let page = call(
-                                    gate,
-                                    self.retry,
-                                    "sso:ListPermissionSetsProvisionedToAccount",
-                                    || {
-                                        client
-                                            .list_permission_sets_provisioned_to_account()
-                                            .instance_arn(instance)
-                                            .account_id(id)
-                                            .max_results(PAGE_SIZE)
-                                            .set_next_token(token.clone())
-                                            .send()
-                                    },
-                                )
-                                .await?;
-                                Ok((
-                                    page.permission_sets().to_vec(),
-                                    page.next_token().map(str::to_owned),
-                                ))
-                            })
+                            let sets = list_pages(
+                                gate,
+                                self.retry,
+                                "sso:ListPermissionSetsProvisionedToAccount",
+                                |token| {
+                                    client
+                                        .list_permission_sets_provisioned_to_account()
+                                        .instance_arn(instance)
+                                        .account_id(id)
+                                        .max_results(PAGE_SIZE)
+                                        .set_next_token(token)
+                                        .send()
+                                },
+                                |page| {
+                                    (
+                                        page.permission_sets().to_vec(),
+                                        page.next_token().map(str::to_owned),
+                                    )
+                                },
+                            )
                             .await?;
                             counter.add(1);
                             Ok::<_, CallFailure>(
@@ -723,27 +721,26 @@ impl<'a> Loader<'a> {
                         let arn = &arns[index];
                         let counter = &counter;
                         async move {
-                            let accounts = collect_pages(|token| async move {
-                                let page = call(
-                                    gate,
-                                    self.retry,
-                                    "sso:ListAccountsForProvisionedPermissionSet",
-                                    || {
-                                        client
-                                            .list_accounts_for_provisioned_permission_set()
-                                            .instance_arn(instance)
-                                            .permission_set_arn(arn.as_str())
-                                            .max_results(PAGE_SIZE)
-                                            .set_next_token(token.clone())
-                                            .send()
-                                    },
-                                )
-                                .await?;
-                                Ok((
-                                    page.account_ids().to_vec(),
-                                    page.next_token().map(str::to_owned),
-                                ))
-                            })
+                            let accounts = list_pages(
+                                gate,
+                                self.retry,
+                                "sso:ListAccountsForProvisionedPermissionSet",
+                                |token| {
+                                    client
+                                        .list_accounts_for_provisioned_permission_set()
+                                        .instance_arn(instance)
+                                        .permission_set_arn(arn.as_str())
+                                        .max_results(PAGE_SIZE)
+                                        .set_next_token(token)
+                                        .send()
+                                },
+                                |page| {
+                                    (
+                                        page.account_ids().to_vec(),
+                                        page.next_token().map(str::to_owned),
+                                    )
+                                },
+                            )
                             .await?;
                             counter.add(1);
                             Ok::<_, CallFailure>(
@@ -782,31 +779,30 @@ impl<'a> Loader<'a> {
                 let (account, arn) = &pairs[index];
                 let counter = &counter;
                 async move {
-                    let found = collect_pages(|token| async move {
-                        let page = call(
-                            &self.gates.sso_admin,
-                            self.retry,
-                            "sso:ListAccountAssignments",
-                            || {
-                                client
-                                    .list_account_assignments()
-                                    .instance_arn(instance)
-                                    .account_id(account.as_str())
-                                    .permission_set_arn(arn.as_str())
-                                    .max_results(PAGE_SIZE)
-                                    .set_next_token(token.clone())
-                                    .send()
-                            },
-                        )
-                        .await?;
-                        Ok((
-                            page.account_assignments()
-                                .iter()
-                                .filter_map(convert::account_assignment)
-                                .collect(),
-                            page.next_token().map(str::to_owned),
-                        ))
-                    })
+                    let found = list_pages(
+                        &self.gates.sso_admin,
+                        self.retry,
+                        "sso:ListAccountAssignments",
+                        |token| {
+                            client
+                                .list_account_assignments()
+                                .instance_arn(instance)
+                                .account_id(account.as_str())
+                                .permission_set_arn(arn.as_str())
+                                .max_results(PAGE_SIZE)
+                                .set_next_token(token)
+                                .send()
+                        },
+                        |page| {
+                            (
+                                page.account_assignments()
+                                    .iter()
+                                    .filter_map(convert::account_assignment)
+                                    .collect(),
+                                page.next_token().map(str::to_owned),
+                            )
+                        },
+                    )
                     .await;
                     counter.add(1);
                     found
@@ -830,24 +826,28 @@ impl<'a> Loader<'a> {
         let gate = &self.gates.sso_admin;
         let counter = self.counter(Stage::Applications, None);
         let counter = &counter;
-        let listed = collect_pages(|token| async move {
-            let page = call(gate, self.retry, "sso:ListApplications", || {
+        let listed = list_pages(
+            gate,
+            self.retry,
+            "sso:ListApplications",
+            |token| {
                 client
                     .list_applications()
                     .instance_arn(instance)
-                    .set_next_token(token.clone())
+                    .set_next_token(token)
                     .send()
-            })
-            .await?;
-            counter.add(page.applications().len() as u64);
-            Ok((
-                page.applications()
-                    .iter()
-                    .filter_map(convert::application)
-                    .collect::<Vec<_>>(),
-                page.next_token().map(str::to_owned),
-            ))
-        })
+            },
+            |page| {
+                counter.add(page.applications().len() as u64);
+                (
+                    page.applications()
+                        .iter()
+                        .filter_map(convert::application)
+                        .collect::<Vec<_>>(),
+                    page.next_token().map(str::to_owned),
+                )
+            },
+        )
         .await;
         counter.finish();
         let Some(applications) =
@@ -865,23 +865,27 @@ impl<'a> Loader<'a> {
                 let app = &applications[index];
                 let counter = &counter;
                 async move {
-                    let found = collect_pages(|token| async move {
-                        let page = call(gate, self.retry, "sso:ListApplicationAssignments", || {
+                    let found = list_pages(
+                        gate,
+                        self.retry,
+                        "sso:ListApplicationAssignments",
+                        |token| {
                             client
                                 .list_application_assignments()
                                 .application_arn(app.application_arn.as_str())
-                                .set_next_token(token.clone())
+                                .set_next_token(token)
                                 .send()
-                        })
-                        .await?;
-                        Ok((
-                            page.application_assignments()
-                                .iter()
-                                .filter_map(convert::application_assignment)
-                                .collect(),
-                            page.next_token().map(str::to_owned),
-                        ))
-                    })
+                        },
+                        |page| {
+                            (
+                                page.application_assignments()
+                                    .iter()
+                                    .filter_map(convert::application_assignment)
+                                    .collect(),
+                                page.next_token().map(str::to_owned),
+                            )
+                        },
+                    )
                     .await;
                     counter.add(1);
                     found
@@ -896,18 +900,28 @@ impl<'a> Loader<'a> {
     }
 }
 
-/// Follows `next_token` until the listing ends. `fetch_page` gets the token for the page it
-/// should fetch and answers with the page's items and the next token.
-async fn collect_pages<T, F, Fut>(mut fetch_page: F) -> Result<Vec<T>, CallFailure>
+/// One whole listing: follows `next_token` to the end. `send` sends the request for the page
+/// with the given token (paced and retried through `gate` by `call`); `page_items` takes a
+/// page's items and its next token.
+async fn list_pages<T, O, E, S, Fut, P>(
+    gate: &FamilyGate,
+    retry: &RetryPolicy,
+    action: &str,
+    send: S,
+    mut page_items: P,
+) -> Result<Vec<T>, CallFailure>
 where
-    F: FnMut(Option<String>) -> Fut,
-    Fut: Future<Output = Result<(Vec<T>, Option<String>), CallFailure>>,
+    S: Fn(Option<String>) -> Fut,
+    Fut: Future<Output = Result<O, SdkError<E>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    P: FnMut(&O) -> (Vec<T>, Option<String>),
 {
     let mut items = Vec::new();
-    let mut token = None;
+    let mut token: Option<String> = None;
     loop {
-        let (mut page, next) = fetch_page(token.take()).await?;
-        items.append(&mut page);
+        let page = call(gate, retry, action, || send(token.clone())).await?;
+        let (mut found, next) = page_items(&page);
+        items.append(&mut found);
         match next {
             Some(next) if !next.is_empty() => token = Some(next),
             _ => return Ok(items),
