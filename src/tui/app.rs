@@ -52,6 +52,9 @@ pub struct TableView {
     pub offset: usize,
     /// Column and descending flag.
     pub sort: Option<(usize, bool)>,
+    /// The last non-empty query and the rows that passed it, in table order: when the next
+    /// query only narrows it (see `narrows`), only those rows need testing.
+    narrowing: Option<(String, Vec<usize>)>,
 }
 
 pub struct DetailView {
@@ -126,6 +129,10 @@ impl App {
         self.dataset = Some(dataset);
         self.loading = None;
         self.load_error = None;
+        for view in &mut self.views {
+            // Those rows were of the old tables.
+            view.narrowing = None;
+        }
         for pane in 0..self.tables.len() {
             self.refilter(pane);
         }
@@ -198,7 +205,10 @@ impl App {
             }
             Mode::Command => self.on_command_key(key),
             Mode::Help => {
-                if matches!(key.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')) {
+                if matches!(
+                    key.code,
+                    KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')
+                ) {
                     self.mode = Mode::Browse;
                 } else if key.code == KeyCode::Char('c') && key.modifiers == KeyModifiers::CONTROL {
                     self.quit = true;
@@ -446,12 +456,23 @@ impl App {
         let view = &mut self.views[pane];
         let previously = view.visible.get(view.selected).copied();
         let query = Query::parse(&view.query);
+        let candidates = match view.narrowing.take() {
+            Some((last, rows)) if narrows(&last, &view.query) => Some(rows),
+            _ => None,
+        };
         let mut passing: Vec<(usize, i64, Vec<Vec<usize>>)> = Vec::new();
         if query.is_empty() {
             passing.extend((0..table.len()).map(|i| (i, 0, Vec::new())));
         } else {
             let mut cells: Vec<(&str, &str)> = Vec::with_capacity(table.columns.len());
-            for (i, row) in table.rows.iter().enumerate() {
+            // Rows are tested in table order either way, so the stable sorts below give the
+            // same order as a full scan.
+            let rows: Box<dyn Iterator<Item = usize>> = match &candidates {
+                Some(rows) => Box::new(rows.iter().copied()),
+                None => Box::new(0..table.len()),
+            };
+            for i in rows {
+                let row = &table.rows[i];
                 cells.clear();
                 cells.extend(
                     table
@@ -464,6 +485,7 @@ impl App {
                     passing.push((i, m.score, m.highlights));
                 }
             }
+            view.narrowing = Some((view.query.clone(), passing.iter().map(|p| p.0).collect()));
         }
         match view.sort {
             Some((column, descending)) => {
@@ -554,6 +576,15 @@ impl App {
             _ => {}
         }
     }
+}
+
+/// Whether every row that passes `next` passed `last` too, so filtering for `next` can start
+/// from `last`'s rows: `next` only appends to `last`, and what it appends has no `:` (which
+/// would turn a word into a column restriction, or drop an empty `key:` term). Extending a
+/// needle or adding a term can only narrow a subsequence match. ASCII only, as lower-casing
+/// some scripts depends on the following characters.
+fn narrows(last: &str, next: &str) -> bool {
+    next.is_ascii() && next.starts_with(last) && !next[last.len()..].contains(':')
 }
 
 fn clamp_add(current: usize, delta: isize, len: usize) -> usize {

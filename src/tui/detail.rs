@@ -87,7 +87,9 @@ pub fn build(dataset: &Dataset, entity: &Entity) -> Detail {
         Entity::PermissionSet(arn) => permission_set(index, arn, &mut b),
         Entity::Account(id) => account(index, id, &mut b),
         Entity::Application(arn) => application(index, arn, &mut b),
-        Entity::Principal(PrincipalType::User, id) if index.user(&UserId(id.0.clone())).is_some() => {
+        Entity::Principal(PrincipalType::User, id)
+            if index.user(&UserId(id.0.clone())).is_some() =>
+        {
             user(index, &UserId(id.0.clone()), &mut b)
         }
         Entity::Principal(PrincipalType::Group, id)
@@ -171,7 +173,10 @@ fn user(index: &AccessIndex<'_>, id: &UserId, b: &mut Builder) -> String {
     let groups: Vec<_> = index.groups_of(id).collect();
     b.heading(format!("GROUPS ({})", groups.len()));
     for g in &groups {
-        b.link(format!("  {}", g.display_name), Entity::Group(g.group_id.clone()));
+        b.link(
+            format!("  {}", g.display_name),
+            Entity::Group(g.group_id.clone()),
+        );
     }
     let access = index.effective_access(id);
     b.heading(format!("EFFECTIVE ACCESS ({})", access.len()));
@@ -193,7 +198,12 @@ fn user(index: &AccessIndex<'_>, id: &UserId, b: &mut Builder) -> String {
     user.user_name.clone()
 }
 
-fn applications_of(index: &AccessIndex<'_>, kind: PrincipalType, id: &PrincipalId, b: &mut Builder) {
+fn applications_of(
+    index: &AccessIndex<'_>,
+    kind: PrincipalType,
+    id: &PrincipalId,
+    b: &mut Builder,
+) {
     let apps: Vec<_> = index
         .snapshot()
         .application_assignments
@@ -209,7 +219,10 @@ fn applications_of(index: &AccessIndex<'_>, kind: PrincipalType, id: &PrincipalI
             .application(&a.application_arn)
             .map(|app| app.name.clone())
             .unwrap_or_else(|| a.application_arn.to_string());
-        b.link(format!("  {name}"), Entity::Application(a.application_arn.clone()));
+        b.link(
+            format!("  {name}"),
+            Entity::Application(a.application_arn.clone()),
+        );
     }
 }
 
@@ -356,9 +369,7 @@ fn account(index: &AccessIndex<'_>, id: &AccountId, b: &mut Builder) -> String {
     }
     let orphans: Vec<_> = index
         .assignments_in_account(id)
-        .filter(|a| {
-            principal_name(index, a.principal_type, &a.principal_id).starts_with('⚠')
-        })
+        .filter(|a| principal_name(index, a.principal_type, &a.principal_id).starts_with('⚠'))
         .collect();
     if !orphans.is_empty() {
         b.heading(format!("ORPHANED ASSIGNMENTS ({})", orphans.len()));
@@ -413,7 +424,12 @@ fn application(index: &AccessIndex<'_>, arn: &ApplicationArn, b: &mut Builder) -
     name
 }
 
-fn orphan(index: &AccessIndex<'_>, kind: PrincipalType, id: &PrincipalId, b: &mut Builder) -> String {
+fn orphan(
+    index: &AccessIndex<'_>,
+    kind: PrincipalType,
+    id: &PrincipalId,
+    b: &mut Builder,
+) -> String {
     b.title(format!("⚠ orphaned {kind} {id}"));
     b.warn("This principal id resolves to no user or group: it was deleted (or recreated with a new id).");
     b.warn("Its assignments grant nobody access. Map it to its successor, or clean them up.");

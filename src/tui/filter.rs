@@ -15,6 +15,9 @@ struct Term {
     column: Option<String>,
     /// Lower-cased needle.
     needle: Vec<char>,
+    /// The needle as bytes when it is ASCII, for `fuzzy_ascii` (computed once per query, not
+    /// per cell).
+    ascii: Option<Vec<u8>>,
 }
 
 impl Query {
@@ -28,9 +31,13 @@ impl Query {
                     Some((key, value)) if !key.is_empty() => (Some(key.to_lowercase()), value),
                     _ => (None, word),
                 };
-                (!needle.is_empty()).then(|| Term {
-                    column,
-                    needle: needle.to_lowercase().chars().collect(),
+                (!needle.is_empty()).then(|| {
+                    let needle = needle.to_lowercase();
+                    Term {
+                        column,
+                        ascii: needle.is_ascii().then(|| needle.as_bytes().to_vec()),
+                        needle: needle.chars().collect(),
+                    }
                 })
             })
             .collect();
@@ -45,7 +52,9 @@ impl Query {
     /// better) and, per cell, the char indices that matched; `None` when a term matches no
     /// allowed cell.
     pub fn matches(&self, cells: &[(&str, &str)]) -> Option<RowMatch> {
-        let mut highlights = vec![Vec::new(); cells.len()];
+        // Each term's best cell and positions; the highlights are only built once every term
+        // matched, so a rejected row (most rows, on a big table) allocates nothing.
+        let mut found: Vec<(usize, Vec<usize>)> = Vec::new();
         let mut score = 0i64;
         for term in &self.terms {
             let mut best: Option<(usize, i64, Vec<usize>)> = None;
@@ -55,7 +64,11 @@ impl Query {
                         continue;
                     }
                 }
-                if let Some((s, positions)) = fuzzy(&term.needle, text) {
+                let matched = match &term.ascii {
+                    Some(needle) if text.is_ascii() => fuzzy_ascii(needle, text.as_bytes()),
+                    _ => fuzzy(&term.needle, text),
+                };
+                if let Some((s, positions)) = matched {
                     if best.as_ref().is_none_or(|(_, b, _)| s > *b) {
                         best = Some((index, s, positions));
                     }
@@ -63,6 +76,10 @@ impl Query {
             }
             let (index, s, positions) = best?;
             score += s;
+            found.push((index, positions));
+        }
+        let mut highlights = vec![Vec::new(); cells.len()];
+        for (index, positions) in found {
             highlights[index].extend(positions);
         }
         for h in &mut highlights {
@@ -95,11 +112,48 @@ pub fn fuzzy(needle: &[char], haystack: &str) -> Option<(i64, Vec<usize>)> {
     }
     if let Some(start) = find_substring(&lower, needle) {
         let at_word_start = start == 0 || !lower[start - 1].is_alphanumeric();
-        let score = 1_000 + needle.len() as i64 * 10 + if at_word_start { 200 } else { 0 }
-            - start as i64;
+        let score =
+            1_000 + needle.len() as i64 * 10 + if at_word_start { 200 } else { 0 } - start as i64;
         return Some((score, (start..start + needle.len()).collect()));
     }
     fuzzy_positions(needle, &lower)
+}
+
+/// `fuzzy` for an ASCII needle (lower case) and an ASCII haystack, on bytes and without
+/// allocating unless it matches: the same result as `fuzzy` (for ASCII, byte positions are char
+/// positions, lower-casing keeps the length, and `is_alphanumeric` is `is_ascii_alphanumeric`).
+fn fuzzy_ascii(needle: &[u8], haystack: &[u8]) -> Option<(i64, Vec<usize>)> {
+    if needle.is_empty() {
+        return Some((0, Vec::new()));
+    }
+    if needle.len() > haystack.len() {
+        return None;
+    }
+    let first = needle[0];
+    let substring = (0..=haystack.len() - needle.len()).find(|&i| {
+        haystack[i].to_ascii_lowercase() == first
+            && haystack[i..i + needle.len()].eq_ignore_ascii_case(needle)
+    });
+    if let Some(start) = substring {
+        let at_word_start = start == 0 || !haystack[start - 1].is_ascii_alphanumeric();
+        let score =
+            1_000 + needle.len() as i64 * 10 + if at_word_start { 200 } else { 0 } - start as i64;
+        return Some((score, (start..start + needle.len()).collect()));
+    }
+    // A scattered match: check it exists before allocating its positions.
+    let mut next = 0;
+    for &wanted in needle {
+        next += haystack[next..]
+            .iter()
+            .position(|&c| c.to_ascii_lowercase() == wanted)?
+            + 1;
+    }
+    let lower: Vec<char> = haystack
+        .iter()
+        .map(|&b| char::from(b.to_ascii_lowercase()))
+        .collect();
+    let needle: Vec<char> = needle.iter().map(|&b| char::from(b)).collect();
+    fuzzy_positions(&needle, &lower)
 }
 
 fn find_substring(haystack: &[char], needle: &[char]) -> Option<usize> {
@@ -148,13 +202,40 @@ mod tests {
 
     #[test]
     fn reports_matched_positions() {
-        assert_eq!(fuzzy(&needle("chen"), "Ana Chen").unwrap().1, vec![4, 5, 6, 7]);
+        assert_eq!(
+            fuzzy(&needle("chen"), "Ana Chen").unwrap().1,
+            vec![4, 5, 6, 7]
+        );
         assert_eq!(fuzzy(&needle("ac"), "ana.chen").unwrap().1, vec![0, 4]);
     }
 
     #[test]
+    fn the_ascii_fast_path_agrees_with_fuzzy() {
+        for hay in [
+            "AdministratorAccess",
+            "aws-data-management",
+            "Ana Chen",
+            "ana.chen",
+            "a",
+            "",
+        ] {
+            for n in ["adm", "ac", "chen", "a", "ANA", "zz", "aa", "an.c", "ment"] {
+                let n = n.to_lowercase();
+                assert_eq!(
+                    fuzzy_ascii(n.as_bytes(), hay.as_bytes()),
+                    fuzzy(&needle(&n), hay),
+                    "{n} in {hay}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn column_terms_restrict_and_all_terms_must_match() {
-        let row = [("account", "corp-prod-payments"), ("ps", "AdministratorAccess")];
+        let row = [
+            ("account", "corp-prod-payments"),
+            ("ps", "AdministratorAccess"),
+        ];
         let q = Query::parse("account:prod ps:admin");
         let m = q.matches(&row).unwrap();
         assert_eq!(m.highlights[0], vec![5, 6, 7, 8]);

@@ -70,7 +70,10 @@ pub async fn run(source: Source) -> Result<()> {
     let _guard = TerminalGuard;
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
     let size = terminal.size()?;
-    let mut app = App::new(label, ratatui::layout::Rect::new(0, 0, size.width, size.height));
+    let mut app = App::new(
+        label,
+        ratatui::layout::Rect::new(0, 0, size.width, size.height),
+    );
 
     let (events, mut inbox) = unbounded_channel::<AppEvent>();
     let stop = Arc::new(AtomicBool::new(false));
@@ -152,9 +155,7 @@ fn spawn_input_thread(
                 Err(_) => break,
             }
             let app_event = match event::read() {
-                Ok(Event::Key(key)) if key.kind == event::KeyEventKind::Press => {
-                    AppEvent::Key(key)
-                }
+                Ok(Event::Key(key)) if key.kind == event::KeyEventKind::Press => AppEvent::Key(key),
                 Ok(Event::Mouse(mouse)) => AppEvent::Mouse(mouse),
                 Ok(Event::Resize(w, h)) => AppEvent::Resize(w, h),
                 Ok(_) => continue,

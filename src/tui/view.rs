@@ -205,7 +205,11 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         )));
         let age = app.now - s.captured_at;
         spans.push(Span::styled(
-            format!("captured {} ({} ago) ", s.captured_at.format("%Y-%m-%d %H:%M"), human_age(age)),
+            format!(
+                "captured {} ({} ago) ",
+                s.captured_at.format("%Y-%m-%d %H:%M"),
+                human_age(age)
+            ),
             theme.dim,
         ));
         if !s.warnings.is_empty() {
@@ -269,7 +273,10 @@ fn render_table(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     }
     if let Some((column, descending)) = view.sort {
         let arrow = if descending { "↓" } else { "↑" };
-        title.push_str(&format!(" · sort: {}{arrow}", table.columns[column].title.to_lowercase()));
+        title.push_str(&format!(
+            " · sort: {}{arrow}",
+            table.columns[column].title.to_lowercase()
+        ));
     }
     title.push_str(") ");
 
