@@ -97,25 +97,41 @@ impl Snapshot {
         sort_dedup(&mut self.warnings);
     }
 
-    /// Parses a snapshot file's contents, checking the format tag before the shape so that a
-    /// file from a newer cutover or another tool gets a message that says so.
+    /// Parses a snapshot file's contents. A file from a newer cutover or another tool gets a
+    /// message about its format tag rather than about the first field that does not fit.
     pub fn from_json(text: &str) -> Result<Snapshot, SnapshotError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| SnapshotError::Syntax {
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
-            })?;
+        // The typed parse is the fast path (a snapshot at quota size is hundreds of MiB: no
+        // intermediate JSON tree). Only when it fails is the text read again to explain why.
+        match serde_json::from_str::<Snapshot>(text) {
+            Ok(mut snapshot) if snapshot.format == SNAPSHOT_FORMAT => {
+                snapshot.normalize();
+                Ok(snapshot)
+            }
+            Ok(snapshot) => Err(SnapshotError::WrongFormat {
+                found: Some(snapshot.format),
+            }),
+            Err(typed) => Err(Self::explain(text, typed)),
+        }
+    }
+
+    fn explain(text: &str, typed: serde_json::Error) -> SnapshotError {
+        let value: serde_json::Value = match serde_json::from_str(text) {
+            Ok(value) => value,
+            Err(e) => {
+                return SnapshotError::Syntax {
+                    line: e.line(),
+                    column: e.column(),
+                    message: e.to_string(),
+                }
+            }
+        };
         let found = value.get("format").and_then(|f| f.as_str());
         if found != Some(SNAPSHOT_FORMAT) {
-            return Err(SnapshotError::WrongFormat {
+            return SnapshotError::WrongFormat {
                 found: found.map(str::to_owned),
-            });
+            };
         }
-        let mut snapshot: Snapshot =
-            serde_json::from_value(value).map_err(|e| SnapshotError::Shape(e.to_string()))?;
-        snapshot.normalize();
-        Ok(snapshot)
+        SnapshotError::Shape(typed.to_string())
     }
 
     /// Pretty JSON with a trailing newline; the caller normalizes first.

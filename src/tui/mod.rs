@@ -68,6 +68,13 @@ pub async fn run(source: Source) -> Result<()> {
 
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
+    // ratatui's panic hook leaves the alternate screen and raw mode; mouse capture is ours to
+    // turn off, or the shell after a panic would fill with escape codes on every mouse move.
+    let restore_terminal = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+        restore_terminal(info);
+    }));
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
     let size = terminal.size()?;
     let mut app = App::new(
