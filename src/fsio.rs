@@ -2,6 +2,8 @@
 //! rename, fsync the directory) with mode 0600, so a crash or a failure never leaves a partial
 //! file under the final name and nobody else on the machine can read it.
 
+use crate::model::Snapshot;
+use anyhow::{bail, Context};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -35,6 +37,32 @@ pub fn write_private_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Reads and parses a snapshot file, naming the file in every error.
+pub fn read_snapshot(path: &Path) -> anyhow::Result<Snapshot> {
+    let text = fs::read_to_string(path)
+        .with_context(|| format!("cannot read the snapshot file {}", path.display()))?;
+    Snapshot::from_json(&text)
+        .with_context(|| format!("cannot use {} as a snapshot", path.display()))
+}
+
+/// Fails before a long load, not after it, when `output` could not be written anyway.
+pub fn check_output_path(output: &Path) -> anyhow::Result<()> {
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        bail!(
+            "the directory for --output does not exist: {} (create it first)",
+            dir.display()
+        );
+    }
+    if output.is_dir() {
+        bail!("--output {} is a directory; name a file", output.display());
+    }
+    Ok(())
+}
+
 fn write_and_sync(temp: &Path, contents: &[u8]) -> io::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
@@ -64,6 +92,15 @@ mod tests {
         }
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temp file may remain");
+    }
+
+    #[test]
+    fn refuses_an_output_in_a_missing_directory_or_a_directory() {
+        let err = check_output_path(Path::new("/nonexistent-dir/x.json")).unwrap_err();
+        assert!(err.to_string().contains("does not exist"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let err = check_output_path(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("is a directory"), "{err}");
     }
 
     #[test]

@@ -1,16 +1,13 @@
 //! `cutover audit`: who has access to what, from a snapshot file or the live instance, as CSV,
 //! JSON or Markdown (read-only).
 
-use super::{progress, LiveArgs};
+use super::LiveArgs;
 use crate::access::{self, render, AccessIndex, AuditFilter, AuditOptions};
-use crate::aws::AwsBackend;
-use crate::backend::{Backend, ProgressSink};
 use crate::fsio;
-use crate::model::Snapshot;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -63,11 +60,11 @@ pub struct AuditArgs {
 
 pub async fn run(live: &LiveArgs, args: AuditArgs) -> Result<()> {
     if let Some(output) = &args.output {
-        check_output(output)?;
+        fsio::check_output_path(output)?;
     }
     let snapshot = match &args.snapshot {
-        Some(path) => read_snapshot(path)?,
-        None => load_live(live).await?,
+        Some(path) => fsio::read_snapshot(path)?,
+        None => super::load_live(live, true).await?.snapshot,
     };
     for warning in &snapshot.warnings {
         eprintln!(
@@ -108,41 +105,6 @@ pub async fn run(live: &LiveArgs, args: AuditArgs) -> Result<()> {
             );
         }
         None => write_stdout(&text)?,
-    }
-    Ok(())
-}
-
-fn read_snapshot(path: &Path) -> Result<Snapshot> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the snapshot file {}", path.display()))?;
-    Snapshot::from_json(&text)
-        .with_context(|| format!("cannot use {} as a snapshot", path.display()))
-}
-
-async fn load_live(live: &LiveArgs) -> Result<Snapshot> {
-    let backend = AwsBackend::connect(live.options()).await?;
-    let (sink, events) = ProgressSink::channel();
-    // Bars go to stderr, and only on a terminal, so a report piped from stdout stays clean.
-    let display = progress::spawn(events, std::io::stderr().is_terminal());
-    let outcome = backend.load(sink).await;
-    let _ = display.await;
-    Ok(outcome?.snapshot)
-}
-
-/// Fails before a long live load, not after it, when the report could not be written anyway.
-fn check_output(output: &Path) -> Result<()> {
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        bail!(
-            "the directory for --output does not exist: {} (create it first)",
-            dir.display()
-        );
-    }
-    if output.is_dir() {
-        bail!("--output {} is a directory; name a file", output.display());
     }
     Ok(())
 }

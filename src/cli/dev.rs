@@ -4,7 +4,6 @@ use super::LiveArgs;
 use crate::aws::seed::{self, SeedClients};
 use crate::fixture::{self, OrgSpec};
 use crate::fsio;
-use crate::model::Snapshot;
 use anyhow::{anyhow, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -94,10 +93,7 @@ async fn seed_emulator(live: &LiveArgs, args: SeedArgs) -> Result<()> {
             "dev seed writes to an emulator only: pass --endpoint-url (e.g. http://127.0.0.1:5000)"
         )
     })?;
-    let text = std::fs::read_to_string(&args.input)
-        .with_context(|| format!("cannot read {}", args.input.display()))?;
-    let desired = Snapshot::from_json(&text)
-        .with_context(|| format!("{} is not a usable snapshot", args.input.display()))?;
+    let desired = fsio::read_snapshot(&args.input)?;
     let region = live.region.as_deref().unwrap_or("us-east-1");
     let clients = SeedClients::for_endpoint(endpoint, region).await;
     let expected = seed::seed(&clients, &desired).await?;

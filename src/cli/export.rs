@@ -1,14 +1,12 @@
 //! `cutover export`: load a live instance and write it as a snapshot file.
 
-use super::{progress, LiveArgs};
-use crate::aws::AwsBackend;
-use crate::backend::{Backend, LoadStats, ProgressSink};
+use super::LiveArgs;
+use crate::backend::LoadStats;
 use crate::fsio;
 use crate::humanize::thousands;
 use crate::model::Snapshot;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Args;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -23,13 +21,8 @@ pub struct ExportArgs {
 }
 
 pub async fn run(live: &LiveArgs, args: ExportArgs) -> Result<()> {
-    check_output_dir(&args.output)?;
-    let backend = AwsBackend::connect(live.options()).await?;
-    let (sink, events) = ProgressSink::channel();
-    let display = progress::spawn(events, !args.quiet && std::io::stderr().is_terminal());
-    let outcome = backend.load(sink).await;
-    let _ = display.await;
-    let outcome = outcome?;
+    fsio::check_output_path(&args.output)?;
+    let outcome = super::load_live(live, !args.quiet).await?;
 
     fsio::write_private_atomic(&args.output, outcome.snapshot.to_json().as_bytes())
         .with_context(|| format!("cannot write {}", args.output.display()))?;
@@ -43,24 +36,6 @@ pub async fn run(live: &LiveArgs, args: ExportArgs) -> Result<()> {
         "{}",
         summary_line(&outcome.snapshot, &outcome.stats, &args.output)
     );
-    Ok(())
-}
-
-/// Fails before a long load, not after it, when the snapshot could not be written anyway.
-fn check_output_dir(output: &Path) -> Result<()> {
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        bail!(
-            "the directory for --output does not exist: {} (create it first)",
-            dir.display()
-        );
-    }
-    if output.is_dir() {
-        bail!("--output {} is a directory; name a file", output.display());
-    }
     Ok(())
 }
 
@@ -89,15 +64,4 @@ pub fn summary_line(snapshot: &Snapshot, stats: &LoadStats, output: &Path) -> St
         thousands(stats.transient_retries),
         snapshot.warnings.len(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn refuses_an_output_in_a_missing_directory() {
-        let err = check_output_dir(Path::new("/nonexistent-dir/x.json")).unwrap_err();
-        assert!(err.to_string().contains("does not exist"), "{err}");
-    }
 }

@@ -6,9 +6,11 @@ mod export;
 pub mod logging;
 mod progress;
 
-use crate::aws::LiveOptions;
+use crate::aws::{AwsBackend, LiveOptions};
+use crate::backend::{Backend, LoadOutcome, ProgressSink};
 use crate::tui::{self, Source};
 use clap::{Args, Parser, Subcommand};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -93,6 +95,17 @@ impl LiveArgs {
             ..LiveOptions::default()
         }
     }
+}
+
+/// Loads the live instance, with progress bars on stderr when it is a terminal (so a report
+/// piped from stdout stays clean).
+async fn load_live(live: &LiveArgs, show_progress: bool) -> anyhow::Result<LoadOutcome> {
+    let backend = AwsBackend::connect(live.options()).await?;
+    let (sink, events) = ProgressSink::channel();
+    let display = progress::spawn(events, show_progress && std::io::stderr().is_terminal());
+    let outcome = backend.load(sink).await;
+    let _ = display.await;
+    Ok(outcome?)
 }
 
 /// Runs the parsed command. Errors are printed by `main`.

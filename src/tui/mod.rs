@@ -17,8 +17,8 @@ pub mod view;
 use crate::aws::{AwsBackend, LiveOptions};
 use crate::backend::{Backend, ProgressSink};
 use crate::fsio;
-use crate::model::Snapshot;
-use anyhow::{Context, Result};
+
+use anyhow::Result;
 use app::{App, AppEvent, Effect};
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
 use ratatui::crossterm::execute;
@@ -56,13 +56,10 @@ pub async fn run(source: Source) -> Result<()> {
             "demo organization".to_owned(),
             Some(crate::fixture::demo::load_demo().current),
         ),
-        Source::Snapshot(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let snapshot = Snapshot::from_json(&text)
-                .with_context(|| format!("{} is not a usable snapshot", path.display()))?;
-            (format!("snapshot {}", path.display()), Some(snapshot))
-        }
+        Source::Snapshot(path) => (
+            format!("snapshot {}", path.display()),
+            Some(fsio::read_snapshot(path)?),
+        ),
         Source::Live(options) => ("live".to_owned(), cache::read(options)),
     };
 
@@ -120,10 +117,9 @@ pub async fn run(source: Source) -> Result<()> {
                 Effect::Reload => match &source {
                     Source::Live(options) => spawn_live_load(options.clone(), events.clone()),
                     Source::Snapshot(path) => {
-                        let result = std::fs::read_to_string(path)
-                            .map_err(|e| e.to_string())
-                            .and_then(|t| Snapshot::from_json(&t).map_err(|e| e.to_string()))
-                            .map(Box::new);
+                        let result = fsio::read_snapshot(path)
+                            .map(Box::new)
+                            .map_err(|e| format!("{e:#}"));
                         let _ = events.send(AppEvent::Loaded(result));
                     }
                     Source::Demo => {
