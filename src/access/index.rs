@@ -7,8 +7,9 @@
 //! may just be missing, e.g. Organizations could not be read), it only lacks a name.
 
 use super::adjacency::Adjacency;
-use super::fast_hash::{map_with_capacity, FastMap};
+use super::parallel;
 use crate::model::*;
+use std::collections::HashMap;
 
 /// How a user reaches an (account, permission set) pair. `Direct` sorts before any group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -70,23 +71,27 @@ struct CompactAssignment {
 /// A granting path in the packed working tuples: `DIRECT`, or a group index plus one.
 const DIRECT: u32 = 0;
 
+/// An id that resolved to nothing (yet): an account or permission set not interned before the
+/// parallel pass, or a membership's unknown user or group.
+const UNSEEN: u32 = u32::MAX;
+
 /// Answers access questions about one snapshot; see the module documentation.
 ///
-/// Building is linear in the size of the snapshot (a handful of hash lookups per record and a
-/// counting sort per relation). Where the snapshot lists the same id twice (it never does once
+/// Building is linear in the size of the snapshot (a handful of hash lookups per record, spread
+/// over the cores for assignments and memberships, and a counting sort per relation). Where the snapshot lists the same id twice (it never does once
 /// normalized), the first record wins.
 pub struct AccessIndex<'s> {
     snapshot: &'s Snapshot,
     /// Id → index into the snapshot's list of that kind.
-    users: FastMap<&'s str, u32>,
-    groups: FastMap<&'s str, u32>,
-    permission_sets: FastMap<&'s str, u32>,
-    accounts: FastMap<&'s str, u32>,
-    applications: FastMap<&'s str, u32>,
+    users: HashMap<&'s str, u32>,
+    groups: HashMap<&'s str, u32>,
+    permission_sets: HashMap<&'s str, u32>,
+    accounts: HashMap<&'s str, u32>,
+    applications: HashMap<&'s str, u32>,
     /// Every account id that an account record or an account assignment names, sorted, so that
     /// sorting by position sorts by id.
     account_ids: Vec<&'s AccountId>,
-    account_keys: FastMap<&'s str, u32>,
+    account_keys: HashMap<&'s str, u32>,
     /// Every permission set ARN that a permission set record or an assignment names, sorted.
     permission_set_arns: Vec<&'s PermissionSetArn>,
     /// Parallel to `snapshot.account_assignments`.
@@ -105,7 +110,6 @@ pub struct AccessIndex<'s> {
 
 impl<'s> AccessIndex<'s> {
     pub fn new(snapshot: &'s Snapshot) -> AccessIndex<'s> {
-        let __t = std::time::Instant::now();
         let users = first_positions(&snapshot.users, |u| u.user_id.as_str());
         let groups = first_positions(&snapshot.groups, |g| g.group_id.as_str());
         let permission_sets =
@@ -113,7 +117,6 @@ impl<'s> AccessIndex<'s> {
         let accounts = first_positions(&snapshot.accounts, |a| a.account_id.as_str());
         let applications = first_positions(&snapshot.applications, |a| a.application_arn.as_str());
 
-        eprintln!("  maps: {:?}", __t.elapsed());
         let resolve = |principal_type: PrincipalType, id: &PrincipalId| -> Resolved {
             let found = match principal_type {
                 PrincipalType::User => users.get(id.as_str()).map(|&u| Resolved::User(u)),
@@ -122,8 +125,9 @@ impl<'s> AccessIndex<'s> {
             found.unwrap_or(Resolved::Orphan)
         };
 
-        // Account ids and permission set ARNs are interned in first-seen order while the
-        // assignments are compacted, then renumbered in sorted order in one pass.
+        // Account ids and permission set ARNs get dense ids: those with a record first, then,
+        // in a sequential pass after the parallel one, those only an assignment names (rare).
+        // Both lists are then renumbered in sorted order.
         let mut account_interner = SortedInterner::with_capacity(snapshot.accounts.len());
         for account in &snapshot.accounts {
             account_interner.intern(&account.account_id, account.account_id.as_str());
@@ -132,18 +136,18 @@ impl<'s> AccessIndex<'s> {
         for ps in &snapshot.permission_sets {
             ps_interner.intern(&ps.permission_set_arn, ps.permission_set_arn.as_str());
         }
-        eprintln!("  pre-intern: {:?}", __t.elapsed());
-        let mut assignments: Vec<CompactAssignment> = snapshot
-            .account_assignments
-            .iter()
-            .map(|a| CompactAssignment {
-                account: account_interner.intern(&a.account_id, a.account_id.as_str()),
-                permission_set: ps_interner
-                    .intern(&a.permission_set_arn, a.permission_set_arn.as_str()),
-                principal: resolve(a.principal_type, &a.principal_id),
-            })
-            .collect();
-        eprintln!("  compact: {:?}", __t.elapsed());
+        let mut assignments =
+            compact_assignments(snapshot, &resolve, &account_interner, &ps_interner);
+        // Accounts and permission sets that only assignments name.
+        for (compact, a) in assignments.iter_mut().zip(&snapshot.account_assignments) {
+            if compact.account == UNSEEN {
+                compact.account = account_interner.intern(&a.account_id, a.account_id.as_str());
+            }
+            if compact.permission_set == UNSEEN {
+                compact.permission_set =
+                    ps_interner.intern(&a.permission_set_arn, a.permission_set_arn.as_str());
+            }
+        }
         let (account_ids, account_keys, account_rank) = account_interner.finish();
         let (permission_set_arns, _, ps_rank) = ps_interner.finish();
         for a in &mut assignments {
@@ -151,21 +155,11 @@ impl<'s> AccessIndex<'s> {
             a.permission_set = ps_rank[a.permission_set as usize];
         }
 
-        eprintln!("  finish+remap: {:?}", __t.elapsed());
-        let memberships: Vec<(u32, u32)> = snapshot
-            .group_memberships
-            .iter()
-            .filter_map(|m| {
-                let user = *users.get(m.user_id.as_str())?;
-                let group = *groups.get(m.group_id.as_str())?;
-                Some((user, group))
-            })
-            .collect();
+        let memberships = resolve_memberships(snapshot, &users, &groups);
         let groups_of_user = Adjacency::build(snapshot.users.len(), &memberships);
         let reversed: Vec<(u32, u32)> = memberships.iter().map(|&(u, g)| (g, u)).collect();
         let members_of_group = Adjacency::build(snapshot.groups.len(), &reversed);
 
-        eprintln!("  memberships: {:?}", __t.elapsed());
         let mut user_edges = Vec::new();
         let mut group_edges = Vec::new();
         let mut account_edges = Vec::with_capacity(assignments.len());
@@ -180,7 +174,6 @@ impl<'s> AccessIndex<'s> {
             }
         }
 
-        eprintln!("  edges: {:?}", __t.elapsed());
         let mut user_has_application = vec![false; snapshot.users.len()];
         let mut group_has_application = vec![false; snapshot.groups.len()];
         let mut orphaned_application_assignments = Vec::new();
@@ -192,8 +185,7 @@ impl<'s> AccessIndex<'s> {
             }
         }
 
-        eprintln!("  apps: {:?}", __t.elapsed());
-        let __r = AccessIndex {
+        AccessIndex {
             snapshot,
             assignments_of_user: Adjacency::build(snapshot.users.len(), &user_edges),
             assignments_of_group: Adjacency::build(snapshot.groups.len(), &group_edges),
@@ -213,9 +205,7 @@ impl<'s> AccessIndex<'s> {
             orphaned_application_assignments,
             user_has_application,
             group_has_application,
-        };
-        eprintln!("  adjacency: {:?}", __t.elapsed());
-        __r
+        }
     }
 
     pub fn snapshot(&self) -> &'s Snapshot {
@@ -520,10 +510,82 @@ impl<'s> AccessIndex<'s> {
     }
 }
 
+/// The snapshot's account assignments with ids replaced by indexes, in snapshot order; accounts
+/// and permission sets the interners don't know yet are `UNSEEN`.
+fn compact_assignments<'s>(
+    snapshot: &'s Snapshot,
+    resolve: &(impl Fn(PrincipalType, &PrincipalId) -> Resolved + Sync),
+    accounts: &SortedInterner<'s, AccountId>,
+    permission_sets: &SortedInterner<'s, PermissionSetArn>,
+) -> Vec<CompactAssignment> {
+    parallel::map_chunks(&snapshot.account_assignments, |chunk| {
+        // Sorted assignments come in long runs of one account and permission set: comparing
+        // with the previous id saves most lookups.
+        let mut account = LastLookup::default();
+        let mut permission_set = LastLookup::default();
+        chunk
+            .iter()
+            .map(|a| CompactAssignment {
+                account: account.get(a.account_id.as_str(), |id| {
+                    accounts.get(id).unwrap_or(UNSEEN)
+                }),
+                permission_set: permission_set.get(a.permission_set_arn.as_str(), |arn| {
+                    permission_sets.get(arn).unwrap_or(UNSEEN)
+                }),
+                principal: resolve(a.principal_type, &a.principal_id),
+            })
+            .collect()
+    })
+}
+
+/// (user, group) index pairs of the memberships whose user and group both exist.
+fn resolve_memberships(
+    snapshot: &Snapshot,
+    users: &HashMap<&str, u32>,
+    groups: &HashMap<&str, u32>,
+) -> Vec<(u32, u32)> {
+    parallel::map_chunks(&snapshot.group_memberships, |chunk| {
+        // Sorted memberships come in runs of one group.
+        let mut group = LastLookup::default();
+        chunk
+            .iter()
+            .map(|m| {
+                let g = group.get(m.group_id.as_str(), |id| {
+                    groups.get(id).copied().unwrap_or(UNSEEN)
+                });
+                let u = users.get(m.user_id.as_str()).copied().unwrap_or(UNSEEN);
+                (u, g)
+            })
+            .collect()
+    })
+    .into_iter()
+    .filter(|&(u, g)| u != UNSEEN && g != UNSEEN)
+    .collect()
+}
+
+/// The answer to the previous lookup, reused while the same text comes again.
+#[derive(Default)]
+struct LastLookup<'a> {
+    last: Option<(&'a str, u32)>,
+}
+
+impl<'a> LastLookup<'a> {
+    fn get(&mut self, text: &'a str, lookup: impl FnOnce(&str) -> u32) -> u32 {
+        match self.last {
+            Some((previous, id)) if previous == text => id,
+            _ => {
+                let id = lookup(text);
+                self.last = Some((text, id));
+                id
+            }
+        }
+    }
+}
+
 /// Id → position of its first occurrence in `items`.
-fn first_positions<'s, T>(items: &'s [T], id: impl Fn(&'s T) -> &'s str) -> FastMap<&'s str, u32> {
+fn first_positions<'s, T>(items: &'s [T], id: impl Fn(&'s T) -> &'s str) -> HashMap<&'s str, u32> {
     assert!(u32::try_from(items.len()).is_ok(), "too many records");
-    let mut map = map_with_capacity(items.len());
+    let mut map = HashMap::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         map.entry(id(item)).or_insert(i as u32);
     }
@@ -533,15 +595,20 @@ fn first_positions<'s, T>(items: &'s [T], id: impl Fn(&'s T) -> &'s str) -> Fast
 /// Hands out dense ids in first-seen order, then renumbers them so that id order is key order.
 struct SortedInterner<'s, T> {
     first_seen: Vec<&'s T>,
-    ids: FastMap<&'s str, u32>,
+    ids: HashMap<&'s str, u32>,
 }
 
 impl<'s, T: Ord> SortedInterner<'s, T> {
     fn with_capacity(capacity: usize) -> Self {
         SortedInterner {
             first_seen: Vec::with_capacity(capacity),
-            ids: map_with_capacity(capacity),
+            ids: HashMap::with_capacity(capacity),
         }
+    }
+
+    /// The id of `text` if it was interned.
+    fn get(&self, text: &str) -> Option<u32> {
+        self.ids.get(text).copied()
     }
 
     /// The first-seen id of `key` (whose string form is `text`).
@@ -554,7 +621,7 @@ impl<'s, T: Ord> SortedInterner<'s, T> {
     }
 
     /// The keys sorted, a map from key text to sorted position, and `rank[first_seen_id]`.
-    fn finish(self) -> (Vec<&'s T>, FastMap<&'s str, u32>, Vec<u32>) {
+    fn finish(self) -> (Vec<&'s T>, HashMap<&'s str, u32>, Vec<u32>) {
         let mut order: Vec<u32> = (0..self.first_seen.len() as u32).collect();
         order.sort_unstable_by(|&a, &b| {
             self.first_seen[a as usize].cmp(self.first_seen[b as usize])

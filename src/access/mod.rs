@@ -10,9 +10,9 @@
 //! - [`render`]: the report as CSV, JSON or Markdown.
 
 mod adjacency;
-mod fast_hash;
 mod filter;
 pub mod index;
+mod parallel;
 pub mod render;
 pub mod report;
 mod suggest;

@@ -250,17 +250,17 @@ fn row<'s>(
     arn: &'s PermissionSetArn,
     via: &[Via<'s>],
 ) -> AuditRow<'s> {
+    // "direct" first, then the granting groups' names in order.
+    let direct = via.contains(&Via::Direct);
     let mut paths: Vec<Cow<'s, str>> = Vec::with_capacity(via.len());
-    let mut groups_from = 0;
-    if via.first() == Some(&Via::Direct) {
+    if direct {
         paths.push(Cow::Borrowed("direct"));
-        groups_from = 1;
     }
-    paths.extend(via[groups_from..].iter().filter_map(|v| match v {
+    paths.extend(via.iter().filter_map(|v| match v {
         Via::Direct => None,
         Via::Group(g) => Some(group_name(index, g)),
     }));
-    paths[groups_from..].sort_unstable();
+    paths[usize::from(direct)..].sort_unstable();
     AuditRow {
         user_id: Cow::Borrowed(user.user_id.as_str()),
         user_name: Cow::Borrowed(&user.user_name),
