@@ -58,7 +58,10 @@ fn demo_navigate_filter_drill_down_and_quit() {
     command.arg(dir.path().join("tui.log"));
     command.env("TERM", "xterm-256color");
     command.cwd(dir.path());
-    let mut child = pty.slave.spawn_command(command).expect("start cutover demo");
+    let mut child = pty
+        .slave
+        .spawn_command(command)
+        .expect("start cutover demo");
     drop(pty.slave);
     // A TUI that ignores its quit key must fail this test, not hang it.
     let (finished, watchdog) = std::sync::mpsc::channel::<()>();

@@ -43,9 +43,16 @@ fn type_text(app: &mut App, text: &str) {
 #[test]
 fn every_pane_at_80x24() {
     let mut app = demo_app(80, 24);
-    for (n, name) in ["users", "groups", "permission_sets", "accounts", "assignments", "apps"]
-        .iter()
-        .enumerate()
+    for (n, name) in [
+        "users",
+        "groups",
+        "permission_sets",
+        "accounts",
+        "assignments",
+        "apps",
+    ]
+    .iter()
+    .enumerate()
     {
         key(&mut app, KeyCode::Char(char::from(b'1' + n as u8)));
         insta::assert_snapshot!(format!("pane_{name}_80x24"), screen(&app, 80, 24));
@@ -84,7 +91,11 @@ fn column_terms_restrict_the_filter_to_a_column() {
     let table = app.table().unwrap();
     assert!(!app.view().visible.is_empty());
     for &row in &app.view().visible {
-        assert!(table.rows[row][0].contains("prod-payments"), "{:?}", table.rows[row]);
+        assert!(
+            table.rows[row][0].contains("prod-payments"),
+            "{:?}",
+            table.rows[row]
+        );
         assert!(
             table.rows[row][1].to_lowercase().contains("admin"),
             "{:?}",
@@ -117,7 +128,10 @@ fn orphaned_assignments_are_marked() {
     key(&mut app, KeyCode::Char('5'));
     key(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "orphan");
-    assert!(!app.view().visible.is_empty(), "the demo has orphaned assignments");
+    assert!(
+        !app.view().visible.is_empty(),
+        "the demo has orphaned assignments"
+    );
     let text = screen(&app, WIDTH, HEIGHT);
     assert!(text.contains("⚠ orphan"), "{text}");
 }
@@ -191,7 +205,11 @@ fn commands_switch_panes_and_unknown_ones_say_so() {
     key(&mut app, KeyCode::Char(':'));
     type_text(&mut app, "nope");
     key(&mut app, KeyCode::Enter);
-    assert!(app.message.as_deref().unwrap().contains("unknown command :nope"));
+    assert!(app
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("unknown command :nope"));
 }
 
 #[test]
@@ -261,5 +279,6 @@ fn no_color_draws_without_colours() {
     assert!(buffer
         .content()
         .iter()
-        .all(|cell| cell.fg == ratatui::style::Color::Reset && cell.bg == ratatui::style::Color::Reset));
+        .all(|cell| cell.fg == ratatui::style::Color::Reset
+            && cell.bg == ratatui::style::Color::Reset));
 }
