@@ -1,6 +1,11 @@
 //! Numbers as people read them.
 
-/// 12345 -> "12,345".
+/// Groups digits in threes, the way counts are printed in summaries.
+///
+/// ```
+/// assert_eq!(cutover::humanize::thousands(1_234_567), "1,234,567");
+/// assert_eq!(cutover::humanize::thousands(999), "999");
+/// ```
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);

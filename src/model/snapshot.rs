@@ -99,6 +99,12 @@ impl Snapshot {
 
     /// Parses a snapshot file's contents. A file from a newer cutover or another tool gets a
     /// message about its format tag rather than about the first field that does not fit.
+    ///
+    /// ```
+    /// use cutover::model::Snapshot;
+    /// let err = Snapshot::from_json(r#"{"format": "cutover.snapshot.v9"}"#).unwrap_err();
+    /// assert!(err.to_string().contains("not a cutover snapshot"));
+    /// ```
     pub fn from_json(text: &str) -> Result<Snapshot, SnapshotError> {
         // The typed parse is the fast path (a snapshot at quota size is hundreds of MiB: no
         // intermediate JSON tree). Only when it fails is the text read again to explain why.

@@ -23,6 +23,13 @@ struct Term {
 impl Query {
     /// Splits on whitespace; `key:value` restricts `value` to columns whose key starts with
     /// `key`. An empty query matches everything.
+    ///
+    /// ```
+    /// use cutover::tui::filter::Query;
+    /// let row = [("account", "corp-prod-payments"), ("ps", "AdministratorAccess")];
+    /// assert!(Query::parse("account:prod ps:admin").matches(&row).is_some());
+    /// assert!(Query::parse("account:admin").matches(&row).is_none());
+    /// ```
     pub fn parse(text: &str) -> Query {
         let terms = text
             .split_whitespace()
