@@ -289,54 +289,77 @@ impl<'a> Loader<'a> {
         Ok(groups)
     }
 
-    // The fan-outs below iterate over indices, not `&T`: a closure taking `&T` trips the
-    // compiler's higher-ranked lifetime check when the whole load must be `Send`.
     async fn load_memberships(
         &self,
         groups: &[Group],
     ) -> Result<Vec<GroupMembership>, BackendError> {
-        let counter = self.counter(Stage::GroupMemberships, Some(groups.len() as u64));
         let store = &self.instance.identity_store_id;
         let client = &self.clients.identitystore;
-        let per_group: Vec<Vec<GroupMembership>> = stream::iter(0..groups.len())
-            .map(|index| {
-                let group = &groups[index];
-                let counter = &counter;
-                async move {
-                    let members = list_pages(
-                        &self.gates.identitystore,
-                        self.retry,
-                        "identitystore:ListGroupMemberships",
-                        |token| {
-                            client
-                                .list_group_memberships()
-                                .identity_store_id(store)
-                                .group_id(group.group_id.as_str())
-                                .max_results(PAGE_SIZE)
-                                .set_next_token(token)
-                                .send()
-                        },
-                        |page| {
-                            (
-                                page.group_memberships()
-                                    .iter()
-                                    .filter_map(convert::membership)
-                                    .collect(),
-                                page.next_token().map(str::to_owned),
-                            )
-                        },
-                    )
-                    .await;
-                    counter.add(1);
-                    members
-                }
+        self.fan_out(
+            Stage::GroupMemberships,
+            groups.len(),
+            "group_memberships",
+            |index| {
+                let group = groups[index].group_id.as_str();
+                list_pages(
+                    &self.gates.identitystore,
+                    self.retry,
+                    "identitystore:ListGroupMemberships",
+                    move |token| {
+                        client
+                            .list_group_memberships()
+                            .identity_store_id(store)
+                            .group_id(group)
+                            .max_results(PAGE_SIZE)
+                            .set_next_token(token)
+                            .send()
+                    },
+                    |page| {
+                        (
+                            page.group_memberships()
+                                .iter()
+                                .filter_map(convert::membership)
+                                .collect(),
+                            page.next_token().map(str::to_owned),
+                        )
+                    },
+                )
+            },
+        )
+        .await
+    }
+
+    /// Runs `work(i)` for every `i` in `0..count`, [`FAN_OUT`] at a time (the family gate
+    /// decides how many are on the wire), counts each finished item as progress of `stage`,
+    /// and returns every item's results in one list.
+    ///
+    /// Items are passed by index, not as `&T`: a closure taking `&T` trips the compiler's
+    /// higher-ranked lifetime check when the whole load must be `Send`.
+    async fn fan_out<T, F, Fut>(
+        &self,
+        stage: Stage,
+        count: usize,
+        affects: &str,
+        work: F,
+    ) -> Result<Vec<T>, BackendError>
+    where
+        F: Fn(usize) -> Fut,
+        Fut: Future<Output = Result<Vec<T>, CallFailure>>,
+    {
+        let counter = self.counter(stage, Some(count as u64));
+        let (counter, work) = (&counter, &work);
+        let per_item: Vec<Vec<T>> = stream::iter(0..count)
+            .map(|index| async move {
+                let found = work(index).await;
+                counter.add(1);
+                found
             })
             .buffer_unordered(FAN_OUT)
             .try_collect()
             .await
-            .map_err(|f| f.into_backend_error("group_memberships"))?;
+            .map_err(|f: CallFailure| f.into_backend_error(affects))?;
         counter.finish();
-        Ok(per_group.into_iter().flatten().collect())
+        Ok(per_item.into_iter().flatten().collect())
     }
 
     // ----- sso-admin and organizations -----------------------------------------------
@@ -666,105 +689,73 @@ impl<'a> Loader<'a> {
         arns: &[PermissionSetArn],
         accounts: Option<&[Account]>,
     ) -> Result<Vec<(AccountId, PermissionSetArn)>, BackendError> {
+        const AFFECTS: &str = "account_assignments and permission_sets[].provisioned_account_ids";
         let client = &self.clients.sso_admin;
         let instance = &self.instance.instance_arn;
         let gate = &self.gates.sso_admin;
-        let pairs: Vec<Vec<(AccountId, PermissionSetArn)>> = match discovery {
+        let pairs = match discovery {
             PairDiscovery::PerAccount => {
                 let accounts = accounts.unwrap_or_default();
-                let counter = self.counter(Stage::Provisioning, Some(accounts.len() as u64));
-                let found = stream::iter(0..accounts.len())
-                    .map(|index| {
-                        let account = &accounts[index];
-                        let counter = &counter;
-                        async move {
-                            let id = account.account_id.as_str();
-                            let sets = list_pages(
-                                gate,
-                                self.retry,
-                                "sso:ListPermissionSetsProvisionedToAccount",
-                                |token| {
-                                    client
-                                        .list_permission_sets_provisioned_to_account()
-                                        .instance_arn(instance)
-                                        .account_id(id)
-                                        .max_results(PAGE_SIZE)
-                                        .set_next_token(token)
-                                        .send()
-                                },
-                                |page| {
-                                    (
-                                        page.permission_sets().to_vec(),
-                                        page.next_token().map(str::to_owned),
-                                    )
-                                },
-                            )
-                            .await?;
-                            counter.add(1);
-                            Ok::<_, CallFailure>(
-                                sets.into_iter()
-                                    .map(|ps| (account.account_id.clone(), ps.into()))
+                self.fan_out(Stage::Provisioning, accounts.len(), AFFECTS, |index| {
+                    let account = &accounts[index].account_id;
+                    list_pages(
+                        gate,
+                        self.retry,
+                        "sso:ListPermissionSetsProvisionedToAccount",
+                        move |token| {
+                            client
+                                .list_permission_sets_provisioned_to_account()
+                                .instance_arn(instance)
+                                .account_id(account.as_str())
+                                .max_results(PAGE_SIZE)
+                                .set_next_token(token)
+                                .send()
+                        },
+                        move |page| {
+                            (
+                                page.permission_sets()
+                                    .iter()
+                                    .map(|ps| (account.clone(), ps.as_str().into()))
                                     .collect(),
+                                page.next_token().map(str::to_owned),
                             )
-                        }
-                    })
-                    .buffer_unordered(FAN_OUT)
-                    .try_collect()
-                    .await;
-                counter.finish();
-                found
+                        },
+                    )
+                })
+                .await?
             }
             PairDiscovery::PerPermissionSet => {
-                let counter = self.counter(Stage::Provisioning, Some(arns.len() as u64));
-                let found = stream::iter(0..arns.len())
-                    .map(|index| {
-                        let arn = &arns[index];
-                        let counter = &counter;
-                        async move {
-                            let accounts = list_pages(
-                                gate,
-                                self.retry,
-                                "sso:ListAccountsForProvisionedPermissionSet",
-                                |token| {
-                                    client
-                                        .list_accounts_for_provisioned_permission_set()
-                                        .instance_arn(instance)
-                                        .permission_set_arn(arn.as_str())
-                                        .max_results(PAGE_SIZE)
-                                        .set_next_token(token)
-                                        .send()
-                                },
-                                |page| {
-                                    (
-                                        page.account_ids().to_vec(),
-                                        page.next_token().map(str::to_owned),
-                                    )
-                                },
-                            )
-                            .await?;
-                            counter.add(1);
-                            Ok::<_, CallFailure>(
-                                accounts
-                                    .into_iter()
-                                    .map(|account| (account.into(), arn.clone()))
+                self.fan_out(Stage::Provisioning, arns.len(), AFFECTS, |index| {
+                    let arn = &arns[index];
+                    list_pages(
+                        gate,
+                        self.retry,
+                        "sso:ListAccountsForProvisionedPermissionSet",
+                        move |token| {
+                            client
+                                .list_accounts_for_provisioned_permission_set()
+                                .instance_arn(instance)
+                                .permission_set_arn(arn.as_str())
+                                .max_results(PAGE_SIZE)
+                                .set_next_token(token)
+                                .send()
+                        },
+                        move |page| {
+                            (
+                                page.account_ids()
+                                    .iter()
+                                    .map(|account| (account.as_str().into(), arn.clone()))
                                     .collect(),
+                                page.next_token().map(str::to_owned),
                             )
-                        }
-                    })
-                    .buffer_unordered(FAN_OUT)
-                    .try_collect()
-                    .await;
-                counter.finish();
-                found
+                        },
+                    )
+                })
+                .await?
             }
-        }
-        .map_err(|f: CallFailure| {
-            f.into_backend_error(
-                "account_assignments and permission_sets[].provisioned_account_ids",
-            )
-        })?;
+        };
         // Listings may repeat an entry (pages, eventual consistency); each pair is read once.
-        Ok(dedup(pairs.into_iter().flatten().collect()))
+        Ok(dedup(pairs))
     }
 
     async fn list_account_assignments(
@@ -773,47 +764,39 @@ impl<'a> Loader<'a> {
     ) -> Result<Vec<AccountAssignment>, BackendError> {
         let client = &self.clients.sso_admin;
         let instance = &self.instance.instance_arn;
-        let counter = self.counter(Stage::AccountAssignments, Some(pairs.len() as u64));
-        let per_pair: Vec<Vec<AccountAssignment>> = stream::iter(0..pairs.len())
-            .map(|index| {
+        self.fan_out(
+            Stage::AccountAssignments,
+            pairs.len(),
+            "account_assignments",
+            |index| {
                 let (account, arn) = &pairs[index];
-                let counter = &counter;
-                async move {
-                    let found = list_pages(
-                        &self.gates.sso_admin,
-                        self.retry,
-                        "sso:ListAccountAssignments",
-                        |token| {
-                            client
-                                .list_account_assignments()
-                                .instance_arn(instance)
-                                .account_id(account.as_str())
-                                .permission_set_arn(arn.as_str())
-                                .max_results(PAGE_SIZE)
-                                .set_next_token(token)
-                                .send()
-                        },
-                        |page| {
-                            (
-                                page.account_assignments()
-                                    .iter()
-                                    .filter_map(convert::account_assignment)
-                                    .collect(),
-                                page.next_token().map(str::to_owned),
-                            )
-                        },
-                    )
-                    .await;
-                    counter.add(1);
-                    found
-                }
-            })
-            .buffer_unordered(FAN_OUT)
-            .try_collect()
-            .await
-            .map_err(|f| f.into_backend_error("account_assignments"))?;
-        counter.finish();
-        Ok(per_pair.into_iter().flatten().collect())
+                list_pages(
+                    &self.gates.sso_admin,
+                    self.retry,
+                    "sso:ListAccountAssignments",
+                    move |token| {
+                        client
+                            .list_account_assignments()
+                            .instance_arn(instance)
+                            .account_id(account.as_str())
+                            .permission_set_arn(arn.as_str())
+                            .max_results(PAGE_SIZE)
+                            .set_next_token(token)
+                            .send()
+                    },
+                    |page| {
+                        (
+                            page.account_assignments()
+                                .iter()
+                                .filter_map(convert::account_assignment)
+                                .collect(),
+                            page.next_token().map(str::to_owned),
+                        )
+                    },
+                )
+            },
+        )
+        .await
     }
 
     // ----- applications ---------------------------------------------------------------
@@ -856,23 +839,21 @@ impl<'a> Loader<'a> {
             return Ok((Vec::new(), Vec::new()));
         };
 
-        let counter = self.counter(
-            Stage::ApplicationAssignments,
-            Some(applications.len() as u64),
-        );
-        let per_app: Vec<Vec<ApplicationAssignment>> = stream::iter(0..applications.len())
-            .map(|index| {
-                let app = &applications[index];
-                let counter = &counter;
-                async move {
-                    let found = list_pages(
+        let assignments = self
+            .fan_out(
+                Stage::ApplicationAssignments,
+                applications.len(),
+                "application_assignments",
+                |index| {
+                    let app = applications[index].application_arn.as_str();
+                    list_pages(
                         gate,
                         self.retry,
                         "sso:ListApplicationAssignments",
-                        |token| {
+                        move |token| {
                             client
                                 .list_application_assignments()
-                                .application_arn(app.application_arn.as_str())
+                                .application_arn(app)
                                 .set_next_token(token)
                                 .send()
                         },
@@ -886,17 +867,10 @@ impl<'a> Loader<'a> {
                             )
                         },
                     )
-                    .await;
-                    counter.add(1);
-                    found
-                }
-            })
-            .buffer_unordered(FAN_OUT)
-            .try_collect()
-            .await
-            .map_err(|f| f.into_backend_error("application_assignments"))?;
-        counter.finish();
-        Ok((applications, per_app.into_iter().flatten().collect()))
+                },
+            )
+            .await?;
+        Ok((applications, assignments))
     }
 }
 
