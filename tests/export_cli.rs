@@ -6,17 +6,29 @@ mod common;
 use common::World;
 use cutover::fixture::OrgSpec;
 use cutover::model::Snapshot;
-use cutover::testkit::fault_proxy::FaultConfig;
+use cutover::testkit::fault_proxy::{FaultConfig, FaultProxy};
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn cutover(args: &[&str], env: &[(&str, &str)]) -> Output {
+/// Runs `cutover export --output OUTPUT` against the world behind `proxy`, plus `extra`
+/// arguments, off the async runtime (the proxy serves it from this test's runtime).
+async fn export_through(proxy: &FaultProxy, output: &Path, extra: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cutover"));
-    command.args(args).env("CUTOVER_LOG", "debug");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.output().expect("run the cutover binary")
+    command
+        .arg("export")
+        .arg("--output")
+        .arg(output)
+        .args([
+            "--endpoint-url",
+            &proxy.endpoint_url(),
+            "--region",
+            "eu-west-1",
+        ])
+        .args(extra)
+        .env("CUTOVER_LOG", "debug");
+    tokio::task::spawn_blocking(move || command.output().expect("run the cutover binary"))
+        .await
+        .unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -30,29 +42,7 @@ async fn writes_a_private_snapshot_and_prints_a_summary() {
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("baseline.json");
     let log = dir.path().join("cutover.log");
-    let endpoint = proxy.endpoint_url();
-    let run = tokio::task::spawn_blocking({
-        let output = output.clone();
-        let log = log.clone();
-        move || {
-            cutover(
-                &[
-                    "export",
-                    "--output",
-                    output.to_str().unwrap(),
-                    "--endpoint-url",
-                    &endpoint,
-                    "--region",
-                    "eu-west-1",
-                    "--log-file",
-                    log.to_str().unwrap(),
-                ],
-                &[],
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let run = export_through(&proxy, &output, &["--log-file", log.to_str().unwrap()]).await;
     assert!(run.status.success(), "stderr: {}", text(&run.stderr));
     let stdout = text(&run.stdout);
     assert!(stdout.starts_with("Exported "), "{stdout}");
@@ -84,24 +74,7 @@ async fn access_denied_names_the_action_and_the_part_and_writes_nothing() {
         .await;
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("baseline.json");
-    let endpoint = proxy.endpoint_url();
-    let out_arg = output.to_str().unwrap().to_owned();
-    let run = tokio::task::spawn_blocking(move || {
-        cutover(
-            &[
-                "export",
-                "--output",
-                &out_arg,
-                "--endpoint-url",
-                &endpoint,
-                "--region",
-                "eu-west-1",
-            ],
-            &[],
-        )
-    })
-    .await
-    .unwrap();
+    let run = export_through(&proxy, &output, &[]).await;
     assert_eq!(run.status.code(), Some(1));
     let stderr = text(&run.stderr);
     assert!(
@@ -128,24 +101,7 @@ async fn without_organizations_access_accounts_come_from_provisioning_with_a_war
         .await;
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("baseline.json");
-    let endpoint = proxy.endpoint_url();
-    let out_arg = output.to_str().unwrap().to_owned();
-    let run = tokio::task::spawn_blocking(move || {
-        cutover(
-            &[
-                "export",
-                "-o",
-                &out_arg,
-                "--endpoint-url",
-                &endpoint,
-                "--region",
-                "eu-west-1",
-            ],
-            &[],
-        )
-    })
-    .await
-    .unwrap();
+    let run = export_through(&proxy, &output, &[]).await;
     assert!(run.status.success(), "stderr: {}", text(&run.stderr));
     let stderr = text(&run.stderr);
     assert!(stderr.contains("organizations:ListAccounts"), "{stderr}");

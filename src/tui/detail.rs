@@ -76,6 +76,15 @@ impl Builder {
     fn link(&mut self, text: impl Into<String>, entity: Entity) {
         self.push(Tone::Normal, text, Some(entity));
     }
+    fn external_ids(&mut self, ids: &[ExternalId]) {
+        for ext in ids {
+            self.line(format!(
+                "external id  {} / {}",
+                issuer_label(&ext.issuer),
+                ext.id
+            ));
+        }
+    }
 }
 
 pub fn build(dataset: &Dataset, entity: &Entity) -> Detail {
@@ -163,13 +172,7 @@ fn user(index: &AccessIndex<'_>, id: &UserId, b: &mut Builder) -> String {
         let primary = if email.primary { " (primary)" } else { "" };
         b.line(format!("email        {}{primary}", email.value));
     }
-    for ext in &user.external_ids {
-        b.line(format!(
-            "external id  {} / {}",
-            issuer_label(&ext.issuer),
-            ext.id
-        ));
-    }
+    b.external_ids(&user.external_ids);
     let groups: Vec<_> = index.groups_of(id).collect();
     b.heading(format!("GROUPS ({})", groups.len()));
     for g in &groups {
@@ -236,13 +239,7 @@ fn group(index: &AccessIndex<'_>, id: &GroupId, b: &mut Builder) -> String {
     if let Some(description) = &group.description {
         b.line(format!("description  {description}"));
     }
-    for ext in &group.external_ids {
-        b.line(format!(
-            "external id  {} / {}",
-            issuer_label(&ext.issuer),
-            ext.id
-        ));
-    }
+    b.external_ids(&group.external_ids);
     let members: Vec<_> = index.members_of(id).collect();
     b.heading(format!("MEMBERS ({})", members.len()));
     for u in &members {
