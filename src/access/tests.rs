@@ -826,6 +826,7 @@ fn check_effective_access(s: &Snapshot) -> Result<(), TestCaseError> {
     let ids: BTreeSet<&UserId> = s.users.iter().map(|u| &u.user_id).collect();
     for id in ids {
         let grants = index.effective_access(id);
+        prop_assert_eq!(index.effective_access_count(id), grants.len());
         let keys: Vec<_> = grants
             .iter()
             .map(|g| (g.account_id, g.permission_set_arn))

@@ -221,7 +221,7 @@ fn users(dataset: &Dataset) -> Table {
     let apps_by_user = application_counts(snapshot, PrincipalType::User);
     for user in &snapshot.users {
         let groups = index.groups_of(&user.user_id).count();
-        let access = index.effective_access(&user.user_id).len();
+        let access = index.effective_access_count(&user.user_id);
         let apps = apps_by_user
             .get(user.user_id.as_str())
             .copied()
