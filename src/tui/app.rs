@@ -474,13 +474,7 @@ impl App {
             for i in rows {
                 let row = &table.rows[i];
                 cells.clear();
-                cells.extend(
-                    table
-                        .columns
-                        .iter()
-                        .zip(row)
-                        .map(|(c, v)| (c.key, v.as_str())),
-                );
+                cells.extend(table.columns.iter().zip(row).map(|(c, v)| (c.key, &**v)));
                 if let Some(m) = query.matches(&cells) {
                     passing.push((i, m.score, m.highlights));
                 }
@@ -528,7 +522,7 @@ impl App {
         let header: Vec<&str> = table.columns.iter().map(|c| c.title).collect();
         let _ = writer.write_record(&header);
         for &row in &self.view().visible {
-            let _ = writer.write_record(&table.rows[row]);
+            let _ = writer.write_record(table.rows[row].iter().map(|cell| cell.as_bytes()));
         }
         let contents = writer
             .into_inner()

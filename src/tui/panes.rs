@@ -4,6 +4,27 @@
 use super::dataset::Dataset;
 use crate::model::*;
 use std::collections::HashMap;
+use std::sync::Arc;
+
+pub type Text = Arc<str>;
+
+/// A row of cells that are not shared with other rows.
+fn cells<const N: usize>(values: [String; N]) -> Vec<Text> {
+    values.into_iter().map(Text::from).collect()
+}
+
+/// Hands out one shared copy of each distinct text.
+#[derive(Default)]
+struct Interner(HashMap<String, Text>);
+
+impl Interner {
+    fn get(&mut self, text: String) -> Text {
+        self.0
+            .entry(text)
+            .or_insert_with_key(|t| Text::from(t.as_str()))
+            .clone()
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PaneKind {
@@ -88,7 +109,9 @@ pub struct Column {
 pub struct Table {
     pub kind: PaneKind,
     pub columns: Vec<Column>,
-    pub rows: Vec<Vec<String>>,
+    /// Cell texts. Shared (`Arc<str>`) because big tables repeat them: a million assignment
+    /// rows name only a few thousand accounts and permission sets.
+    pub rows: Vec<Vec<Text>>,
     pub entities: Vec<Entity>,
     pub marks: Vec<Mark>,
 }
@@ -226,7 +249,7 @@ fn users(dataset: &Dataset) -> Table {
             .get(user.user_id.as_str())
             .copied()
             .unwrap_or(0);
-        table.rows.push(vec![
+        table.rows.push(cells([
             user.user_name.clone(),
             user.display_name.clone().unwrap_or_default(),
             user.status.clone().unwrap_or_default(),
@@ -236,7 +259,7 @@ fn users(dataset: &Dataset) -> Table {
                 .first()
                 .map(|e| issuer_label(&e.issuer))
                 .unwrap_or_default(),
-        ]);
+        ]));
         table.entities.push(Entity::User(user.user_id.clone()));
         table.marks.push(if access == 0 && apps == 0 {
             Mark::NoAccess
@@ -297,7 +320,7 @@ fn groups(dataset: &Dataset) -> Table {
             .get(group.group_id.as_str())
             .copied()
             .unwrap_or(0);
-        table.rows.push(vec![
+        table.rows.push(cells([
             group.display_name.clone(),
             group.description.clone().unwrap_or_default(),
             members.to_string(),
@@ -307,7 +330,7 @@ fn groups(dataset: &Dataset) -> Table {
                 .first()
                 .map(|e| issuer_label(&e.issuer))
                 .unwrap_or_default(),
-        ]);
+        ]));
         table.entities.push(Entity::Group(group.group_id.clone()));
         table.marks.push(if assignments == 0 && apps == 0 {
             Mark::NoAccess
@@ -346,14 +369,14 @@ fn permission_sets(dataset: &Dataset) -> Table {
             .get(ps.permission_set_arn.as_str())
             .copied()
             .unwrap_or(0);
-        table.rows.push(vec![
+        table.rows.push(cells([
             ps.name.clone(),
             ps.session_duration.clone().unwrap_or_default(),
             policies.to_string(),
             ps.provisioned_account_ids.len().to_string(),
             count.to_string(),
             ps.description.clone().unwrap_or_default(),
-        ]);
+        ]));
         table
             .entities
             .push(Entity::PermissionSet(ps.permission_set_arn.clone()));
@@ -384,14 +407,14 @@ fn accounts(dataset: &Dataset, names: &Names<'_>) -> Table {
         let mut sets: Vec<_> = assignments.iter().map(|a| &a.permission_set_arn).collect();
         sets.sort();
         sets.dedup();
-        table.rows.push(vec![
+        table.rows.push(cells([
             names.account(&account.account_id),
             account.account_id.to_string(),
             account.status.clone().unwrap_or_default(),
             sets.len().to_string(),
             assignments.len().to_string(),
             account.email.clone().unwrap_or_default(),
-        ]);
+        ]));
         table
             .entities
             .push(Entity::Account(account.account_id.clone()));
@@ -414,13 +437,14 @@ fn assignments(dataset: &Dataset, names: &Names<'_>) -> Table {
         entities: Vec::with_capacity(snapshot.account_assignments.len()),
         marks: Vec::with_capacity(snapshot.account_assignments.len()),
     };
+    let mut shared = Interner::default();
     for a in &snapshot.account_assignments {
         let principal = names.principal(a.principal_type, &a.principal_id);
         table.rows.push(vec![
-            names.account(&a.account_id),
-            names.permission_set(&a.permission_set_arn),
-            a.principal_type.to_string(),
-            names.principal_label(a.principal_type, &a.principal_id),
+            shared.get(names.account(&a.account_id)),
+            shared.get(names.permission_set(&a.permission_set_arn)),
+            shared.get(a.principal_type.to_string()),
+            shared.get(names.principal_label(a.principal_type, &a.principal_id)),
         ]);
         table
             .entities
@@ -453,7 +477,7 @@ fn applications(dataset: &Dataset) -> Table {
         marks: Vec::new(),
     };
     for app in &snapshot.applications {
-        table.rows.push(vec![
+        table.rows.push(cells([
             app.name.clone(),
             app.status.clone().unwrap_or_default(),
             counts
@@ -462,7 +486,7 @@ fn applications(dataset: &Dataset) -> Table {
                 .unwrap_or(0)
                 .to_string(),
             app.provider.clone().unwrap_or_default(),
-        ]);
+        ]));
         table
             .entities
             .push(Entity::Application(app.application_arn.clone()));
