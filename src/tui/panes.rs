@@ -13,15 +13,19 @@ fn cells<const N: usize>(values: [String; N]) -> Vec<Text> {
     values.into_iter().map(Text::from).collect()
 }
 
-/// Hands out one shared copy of each distinct text.
-#[derive(Default)]
-struct Interner(HashMap<String, Text>);
+/// One shared text per key, made the first time the key is seen: lookups by the (borrowed)
+/// id, so a repeated name costs a hash of its id, not a new String.
+struct Shared<K>(HashMap<K, Text>);
 
-impl Interner {
-    fn get(&mut self, text: String) -> Text {
+impl<K: std::hash::Hash + Eq> Shared<K> {
+    fn new() -> Self {
+        Shared(HashMap::new())
+    }
+
+    fn get(&mut self, key: K, make: impl FnOnce() -> String) -> Text {
         self.0
-            .entry(text)
-            .or_insert_with_key(|t| Text::from(t.as_str()))
+            .entry(key)
+            .or_insert_with(|| Text::from(make()))
             .clone()
     }
 }
@@ -437,14 +441,21 @@ fn assignments(dataset: &Dataset, names: &Names<'_>) -> Table {
         entities: Vec::with_capacity(snapshot.account_assignments.len()),
         marks: Vec::with_capacity(snapshot.account_assignments.len()),
     };
-    let mut shared = Interner::default();
+    let mut accounts = Shared::new();
+    let mut permission_sets = Shared::new();
+    let mut principals = Shared::new();
+    let mut types = Shared::new();
     for a in &snapshot.account_assignments {
         let principal = names.principal(a.principal_type, &a.principal_id);
         table.rows.push(vec![
-            shared.get(names.account(&a.account_id)),
-            shared.get(names.permission_set(&a.permission_set_arn)),
-            shared.get(a.principal_type.to_string()),
-            shared.get(names.principal_label(a.principal_type, &a.principal_id)),
+            accounts.get(&a.account_id, || names.account(&a.account_id)),
+            permission_sets.get(&a.permission_set_arn, || {
+                names.permission_set(&a.permission_set_arn)
+            }),
+            types.get(a.principal_type, || a.principal_type.to_string()),
+            principals.get((a.principal_type, &a.principal_id), || {
+                names.principal_label(a.principal_type, &a.principal_id)
+            }),
         ]);
         table
             .entities
