@@ -81,7 +81,8 @@ pub struct App {
     /// Where the data comes from, for the header: "demo", "snapshot FILE", "live".
     pub source: String,
     pub dataset: Option<Dataset>,
-    pub tables: Vec<Table>,
+    /// One per pane, built the first time the pane is shown.
+    pub tables: Vec<Option<Table>>,
     pub views: Vec<TableView>,
     pub pane: usize,
     pub stack: Vec<DetailView>,
@@ -124,18 +125,15 @@ impl App {
 
     /// Shows a loaded snapshot; filters and selections survive a reload.
     pub fn set_snapshot(&mut self, snapshot: Snapshot) {
-        let dataset = Dataset::new(snapshot);
-        self.tables = panes::build_all(&dataset);
-        self.dataset = Some(dataset);
+        self.dataset = Some(Dataset::new(snapshot));
+        self.tables = PaneKind::ALL.iter().map(|_| None).collect();
         self.loading = None;
         self.load_error = None;
         for view in &mut self.views {
             // Those rows were of the old tables.
             view.narrowing = None;
         }
-        for pane in 0..self.tables.len() {
-            self.refilter(pane);
-        }
+        self.ensure_table(self.pane);
         let stack_entities: Vec<Entity> =
             self.stack.iter().map(|d| d.detail.entity.clone()).collect();
         self.stack.clear();
@@ -146,7 +144,18 @@ impl App {
     }
 
     pub fn table(&self) -> Option<&Table> {
-        self.tables.get(self.pane)
+        self.tables.get(self.pane)?.as_ref()
+    }
+
+    /// Builds a pane's table (and applies its filter and sort) if it was not built yet.
+    fn ensure_table(&mut self, pane: usize) {
+        let (Some(dataset), Some(slot)) = (&self.dataset, self.tables.get_mut(pane)) else {
+            return;
+        };
+        if slot.is_none() {
+            *slot = Some(panes::build(PaneKind::ALL[pane], dataset));
+            self.refilter(pane);
+        }
     }
 
     pub fn view(&self) -> &TableView {
@@ -326,6 +335,7 @@ impl App {
         if pane < PaneKind::ALL.len() {
             self.pane = pane;
             self.stack.clear();
+            self.ensure_table(pane);
             self.refresh_preview();
         }
     }
@@ -415,7 +425,7 @@ impl App {
     }
 
     fn sort_next(&mut self) {
-        let Some(table) = self.tables.get(self.pane) else {
+        let Some(table) = self.table() else {
             return;
         };
         let columns = table.columns.len();
@@ -450,7 +460,7 @@ impl App {
     /// Recomputes which rows pass the pane's filter and in which order, keeping the selected
     /// row selected when it still passes.
     fn refilter(&mut self, pane: usize) {
-        let Some(table) = self.tables.get(pane) else {
+        let Some(Some(table)) = self.tables.get(pane) else {
             return;
         };
         let view = &mut self.views[pane];

@@ -216,16 +216,17 @@ impl<'d> Names<'d> {
     }
 }
 
-pub fn build_all(dataset: &Dataset) -> Vec<Table> {
-    let names = Names::new(dataset.snapshot());
-    vec![
-        users(dataset),
-        groups(dataset),
-        permission_sets(dataset),
-        accounts(dataset, &names),
-        assignments(dataset, &names),
-        applications(dataset),
-    ]
+/// Builds one pane's table. Panes are built when first shown: at the quota the Assignments
+/// table alone is a million rows, which should not delay the first frame of the Users pane.
+pub fn build(kind: PaneKind, dataset: &Dataset) -> Table {
+    match kind {
+        PaneKind::Users => users(dataset),
+        PaneKind::Groups => groups(dataset),
+        PaneKind::PermissionSets => permission_sets(dataset),
+        PaneKind::Accounts => accounts(dataset, &Names::new(dataset.snapshot())),
+        PaneKind::Assignments => assignments(dataset, &Names::new(dataset.snapshot())),
+        PaneKind::Applications => applications(dataset),
+    }
 }
 
 fn users(dataset: &Dataset) -> Table {
