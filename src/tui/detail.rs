@@ -129,16 +129,38 @@ fn ps_name(index: &AccessIndex<'_>, arn: &PermissionSetArn) -> String {
         .unwrap_or_else(|| format!("⚠ unknown permission set {arn}"))
 }
 
-fn principal_name(index: &AccessIndex<'_>, kind: PrincipalType, id: &PrincipalId) -> String {
-    let name = match kind {
+/// The principal's name, or `None` when its id resolves to nobody of that type (an orphan).
+fn resolved_name(index: &AccessIndex<'_>, kind: PrincipalType, id: &PrincipalId) -> Option<String> {
+    match kind {
         PrincipalType::User => index
             .user(&UserId(id.0.clone()))
             .map(|u| u.user_name.clone()),
         PrincipalType::Group => index
             .group(&GroupId(id.0.clone()))
             .map(|g| g.display_name.clone()),
-    };
-    name.unwrap_or_else(|| format!("⚠ orphan {id}"))
+    }
+}
+
+fn principal_name(index: &AccessIndex<'_>, kind: PrincipalType, id: &PrincipalId) -> String {
+    resolved_name(index, kind, id).unwrap_or_else(|| format!("⚠ orphan {id}"))
+}
+
+/// One line per assignment: account and permission set, opening the account.
+fn assignment_links<'s>(
+    index: &AccessIndex<'_>,
+    assignments: impl IntoIterator<Item = &'s AccountAssignment>,
+    b: &mut Builder,
+) {
+    for a in assignments {
+        b.link(
+            format!(
+                "  {:<28} {}",
+                account_name(index, &a.account_id),
+                ps_name(index, &a.permission_set_arn)
+            ),
+            Entity::Account(a.account_id.clone()),
+        );
+    }
 }
 
 fn via_text(index: &AccessIndex<'_>, via: &[Via<'_>]) -> String {
@@ -257,16 +279,7 @@ fn group(index: &AccessIndex<'_>, id: &GroupId, b: &mut Builder) -> String {
     if assignments.is_empty() {
         b.warn("  no account access");
     }
-    for a in assignments {
-        b.link(
-            format!(
-                "  {:<28} {}",
-                account_name(index, &a.account_id),
-                ps_name(index, &a.permission_set_arn)
-            ),
-            Entity::Account(a.account_id.clone()),
-        );
-    }
+    assignment_links(index, assignments, b);
     applications_of(index, PrincipalType::Group, &PrincipalId(id.0.clone()), b);
     group.display_name.clone()
 }
@@ -366,7 +379,7 @@ fn account(index: &AccessIndex<'_>, id: &AccountId, b: &mut Builder) -> String {
     }
     let orphans: Vec<_> = index
         .assignments_in_account(id)
-        .filter(|a| principal_name(index, a.principal_type, &a.principal_id).starts_with('⚠'))
+        .filter(|a| resolved_name(index, a.principal_type, &a.principal_id).is_none())
         .collect();
     if !orphans.is_empty() {
         b.heading(format!("ORPHANED ASSIGNMENTS ({})", orphans.len()));
@@ -437,15 +450,6 @@ fn orphan(
         .filter(|a| a.principal_type == kind && a.principal_id == *id)
         .collect();
     b.heading(format!("ASSIGNMENTS ({})", assignments.len()));
-    for a in assignments {
-        b.link(
-            format!(
-                "  {:<28} {}",
-                account_name(index, &a.account_id),
-                ps_name(index, &a.permission_set_arn)
-            ),
-            Entity::Account(a.account_id.clone()),
-        );
-    }
+    assignment_links(index, assignments, b);
     format!("orphan {id}")
 }
