@@ -108,10 +108,6 @@ pub async fn run(source: Source) -> Result<()> {
             _ = tick.tick(), if app.loading.is_some() => continue,
         };
         let Some(event) = event else { break };
-        let loaded = match &event {
-            AppEvent::Loaded(Ok(snapshot)) => Some(snapshot.as_ref().clone()),
-            _ => None,
-        };
         for effect in app.update(event) {
             match effect {
                 Effect::Reload => match &source {
@@ -132,11 +128,6 @@ pub async fn run(source: Source) -> Result<()> {
                         app.message = Some(format!("cannot write {}: {e}", path.display()));
                     }
                 }
-            }
-        }
-        if let (Some(snapshot), Source::Live(options)) = (loaded, &source) {
-            if let Err(e) = cache::write(options, &snapshot) {
-                tracing::warn!("cannot cache the snapshot: {e}");
             }
         }
     }
@@ -183,10 +174,16 @@ fn spawn_live_load(options: LiveOptions, events: UnboundedSender<AppEvent>) {
             })
         };
         let result = async {
-            let backend = AwsBackend::connect(options).await?;
+            let backend = AwsBackend::connect(options.clone()).await?;
             backend.load(sink).await
         }
         .await;
+        // Cached here, off the UI loop, before the snapshot is handed over (no copy needed).
+        if let Ok(outcome) = &result {
+            if let Err(e) = cache::write(&options, &outcome.snapshot) {
+                tracing::warn!("cannot cache the snapshot: {e}");
+            }
+        }
         let _ = forward.await;
         let _ = events.send(AppEvent::Loaded(
             result
