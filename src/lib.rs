@@ -10,6 +10,7 @@ pub mod cli;
 pub mod fixture;
 pub mod fsio;
 pub mod humanize;
+pub mod mapping;
 pub mod model;
 pub mod testkit;
 pub mod tui;
