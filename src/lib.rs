@@ -12,5 +12,6 @@ pub mod fsio;
 pub mod humanize;
 pub mod mapping;
 pub mod model;
+pub mod plan;
 pub mod testkit;
 pub mod tui;

@@ -1,0 +1,148 @@
+//! The changeset: what must change in the current instance so that every mapped old
+//! principal's access is held by its successor.
+//!
+//! - **target** = current, plus every baseline assignment of a mapped principal translated to its
+//!   successor; with `retire_old`, minus the current assignments of every decided old principal
+//!   (mapped or "no successor") that the translation does not put back.
+//! - **changeset** = diff(current, target): creates first, then deletes, plus risks.
+//!
+//! Pure: [`Planner`] indexes the baseline and current snapshots once and then follows mapping
+//! edits incrementally (the TUI re-plans on every key press); [`Planner::changeset`] writes the
+//! whole ordered changeset out. [`file`] is the versioned plan file and its Markdown review form.
+
+pub mod file;
+mod planner;
+pub mod risk;
+
+pub use planner::{Planner, Summary};
+pub use risk::{Risk, RiskKind, Severity};
+
+use crate::mapping::Mapping;
+use crate::model::{
+    AccountAssignment, AccountId, ApplicationArn, ApplicationAssignment, PermissionSetArn,
+    PrincipalId, PrincipalType, Snapshot,
+};
+use serde::{Deserialize, Serialize};
+
+/// Choices that change the target.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanOptions {
+    /// Also delete the decided old principals' assignments that still exist in current.
+    pub retire_old: bool,
+    /// Let the executor run deletes that empty an (account, permission set) pair, which deletes
+    /// the permission set's IAM role in that account. Off: such deletes are held back.
+    #[serde(default)]
+    pub allow_role_deletion: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Delete,
+}
+
+/// What an operation creates or deletes. Sorts account assignments before application ones.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Assignment {
+    Account(AccountAssignment),
+    Application(ApplicationAssignment),
+}
+
+impl Assignment {
+    pub fn principal_type(&self) -> PrincipalType {
+        match self {
+            Assignment::Account(a) => a.principal_type,
+            Assignment::Application(a) => a.principal_type,
+        }
+    }
+
+    pub fn principal_id(&self) -> &PrincipalId {
+        match self {
+            Assignment::Account(a) => &a.principal_id,
+            Assignment::Application(a) => &a.principal_id,
+        }
+    }
+
+    pub fn account_id(&self) -> Option<&AccountId> {
+        match self {
+            Assignment::Account(a) => Some(&a.account_id),
+            Assignment::Application(_) => None,
+        }
+    }
+
+    pub fn permission_set_arn(&self) -> Option<&PermissionSetArn> {
+        match self {
+            Assignment::Account(a) => Some(&a.permission_set_arn),
+            Assignment::Application(_) => None,
+        }
+    }
+
+    pub fn application_arn(&self) -> Option<&ApplicationArn> {
+        match self {
+            Assignment::Account(_) => None,
+            Assignment::Application(a) => Some(&a.application_arn),
+        }
+    }
+}
+
+/// A principal with the name a human knows it by (empty when it no longer resolves).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct NamedPrincipal {
+    pub principal_type: PrincipalType,
+    pub principal_id: PrincipalId,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// One write, in execution order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operation {
+    pub action: Action,
+    pub assignment: Assignment,
+    /// For a create: the old principals whose access it carries over. For a delete: the old
+    /// principal being retired (the assignment's own principal).
+    pub because_of: Vec<NamedPrincipal>,
+    /// A delete after which the (account, permission set) pair holds no assignment: AWS then
+    /// deletes the permission set's IAM role in that account.
+    pub empties_pair: bool,
+}
+
+/// The ordered operations (every create before any delete) and the risks, most severe first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Changeset {
+    pub operations: Vec<Operation>,
+    pub risks: Vec<Risk>,
+}
+
+impl Changeset {
+    pub fn creates(&self) -> usize {
+        self.operations
+            .iter()
+            .filter(|op| op.action == Action::Create)
+            .count()
+    }
+
+    pub fn deletes(&self) -> usize {
+        self.operations.len() - self.creates()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.operations.is_empty()
+    }
+}
+
+/// Plans `mapping` from scratch (what `cutover plan` does).
+pub fn plan(
+    baseline: &Snapshot,
+    current: &Snapshot,
+    mapping: &Mapping,
+    options: PlanOptions,
+) -> Changeset {
+    let mut planner = Planner::new(baseline, current, options);
+    planner.set_mapping(mapping);
+    planner.changeset()
+}
+
+#[cfg(test)]
+mod tests;
