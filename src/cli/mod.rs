@@ -4,6 +4,7 @@ mod audit;
 mod dev;
 mod export;
 pub mod logging;
+mod plan;
 mod progress;
 
 use crate::aws::{AwsBackend, LiveOptions};
@@ -43,6 +44,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Who has access to what: one row per (user, account, permission set), with the path.
     Audit(audit::AuditArgs),
+    /// Compute the changeset from a baseline, a mapping and the current state; write it as a plan (read-only).
+    Plan(plan::PlanArgs),
     /// Developer tools: synthetic organizations for tests, demos and benchmarks.
     #[command(subcommand)]
     Dev(dev::DevCommand),
@@ -119,6 +122,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Demo) => tui::run(Source::Demo).await,
         Some(Command::Export(args)) => export::run(&cli.live, args).await,
         Some(Command::Audit(args)) => audit::run(&cli.live, args).await,
+        Some(Command::Plan(args)) => plan::run(&cli.live, args).await,
         Some(Command::Dev(command)) => dev::run(&cli.live, command).await,
     }
 }

@@ -913,7 +913,20 @@ impl<'s> Planner<'s> {
                 current_arn: ApplicationArn::from(current_arn),
             }));
         }
-        risks.sort();
+        risks.sort_by(|a, b| {
+            (
+                a.severity,
+                a.kind_rank(),
+                std::cmp::Reverse(a.weight()),
+                &a.kind,
+            )
+                .cmp(&(
+                    b.severity,
+                    b.kind_rank(),
+                    std::cmp::Reverse(b.weight()),
+                    &b.kind,
+                ))
+        });
         risks
     }
 

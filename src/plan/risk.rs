@@ -130,6 +130,45 @@ impl Risk {
         Risk { severity, kind }
     }
 
+    /// How many assignments the risk concerns: within one severity and kind, the largest come
+    /// first.
+    pub fn weight(&self) -> usize {
+        match &self.kind {
+            RiskKind::AccessLost {
+                account_assignments,
+                application_assignments,
+                ..
+            } => account_assignments + application_assignments,
+            RiskKind::RoleDeleted { deletes, .. } => *deletes,
+            RiskKind::SharedSuccessor { old_principals, .. } => old_principals.len(),
+            RiskKind::SuccessorHasOtherAccess {
+                other_assignments, ..
+            } => *other_assignments,
+            RiskKind::OrphanedAssignments { assignments, .. }
+            | RiskKind::MissingPermissionSet { assignments, .. }
+            | RiskKind::MissingAccount { assignments, .. }
+            | RiskKind::MissingApplication { assignments, .. } => *assignments,
+            RiskKind::PermissionSetMatchedByName { .. }
+            | RiskKind::ApplicationMatchedByName { .. } => 0,
+        }
+    }
+
+    /// Kinds in the order a reviewer should read them: lost access and deleted roles first.
+    pub fn kind_rank(&self) -> u8 {
+        match &self.kind {
+            RiskKind::AccessLost { .. } => 0,
+            RiskKind::RoleDeleted { .. } => 1,
+            RiskKind::MissingPermissionSet { .. } => 2,
+            RiskKind::MissingAccount { .. } => 3,
+            RiskKind::MissingApplication { .. } => 4,
+            RiskKind::SharedSuccessor { .. } => 5,
+            RiskKind::SuccessorHasOtherAccess { .. } => 6,
+            RiskKind::OrphanedAssignments { .. } => 7,
+            RiskKind::PermissionSetMatchedByName { .. } => 8,
+            RiskKind::ApplicationMatchedByName { .. } => 9,
+        }
+    }
+
     /// One line for a human: what happens and what to do.
     pub fn message(&self) -> String {
         match &self.kind {
@@ -144,12 +183,10 @@ impl Risk {
                     LossReason::NoSuccessor => "has no successor (decided)",
                 };
                 format!(
-                    "{} {} {what}: loses {} account and {} application assignment{}",
+                    "{} {} {what}: loses {}",
                     principal.principal_type,
                     display(principal),
-                    account_assignments,
-                    application_assignments,
-                    plural(*application_assignments)
+                    assignment_counts(*account_assignments, *application_assignments)
                 )
             }
             RiskKind::RoleDeleted {
@@ -243,6 +280,18 @@ impl Risk {
                 current_arn,
             } => format!("application {name} matched by name: {baseline_arn} → {current_arn}"),
         }
+    }
+}
+
+fn assignment_counts(accounts: usize, applications: usize) -> String {
+    match (accounts, applications) {
+        (a, 0) => format!("{a} account assignment{}", plural(a)),
+        (0, p) => format!("{p} application assignment{}", plural(p)),
+        (a, p) => format!(
+            "{a} account assignment{} and {p} application assignment{}",
+            plural(a),
+            plural(p)
+        ),
     }
 }
 

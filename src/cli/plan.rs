@@ -1,0 +1,128 @@
+//! `cutover plan`: baseline + mapping + current → a reviewed, versioned plan file (read-only).
+
+use super::LiveArgs;
+use crate::mapping;
+use crate::plan::file::{sha256, PlanFile};
+use crate::plan::{self, PlanOptions};
+use crate::{fsio, model::Snapshot};
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// The plan file `cutover apply` reads (docs/plan-format.md).
+    Json,
+    /// A Markdown review document for a change-approval ticket.
+    Md,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The snapshot taken before the identity-source switch (from `cutover export`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: PathBuf,
+
+    /// The mapping CSV (principal_type,old_id,new_id[,old_name,new_name,method,note]).
+    #[arg(long, value_name = "FILE")]
+    pub mapping: PathBuf,
+
+    /// The current state as a snapshot file; without it the live instance is loaded.
+    #[arg(long, value_name = "FILE")]
+    pub current: Option<PathBuf>,
+
+    /// Also delete the decided old principals' assignments that still exist.
+    #[arg(long)]
+    pub retire_old: bool,
+
+    /// Let deletes empty an (account, permission set) pair, which deletes its IAM role there.
+    #[arg(long)]
+    pub allow_role_deletion: bool,
+
+    /// Where to write the plan (mode 0600, replaced atomically).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// What to write to --output.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Json)]
+    pub format: PlanFormat,
+
+    /// Also write the Markdown review document here.
+    #[arg(long, value_name = "FILE")]
+    pub review: Option<PathBuf>,
+}
+
+pub async fn run(live: &LiveArgs, args: PlanArgs) -> Result<()> {
+    fsio::check_output_path(&args.output)?;
+    if let Some(review) = &args.review {
+        fsio::check_output_path(review)?;
+    }
+    let baseline = fsio::read_snapshot(&args.baseline)
+        .with_context(|| format!("cannot use {} as the baseline", args.baseline.display()))?;
+    let mapping_bytes = std::fs::read(&args.mapping)
+        .with_context(|| format!("cannot read the mapping file {}", args.mapping.display()))?;
+    let mapping_text = String::from_utf8(mapping_bytes.clone()).with_context(|| {
+        format!(
+            "the mapping file {} is not UTF-8 text",
+            args.mapping.display()
+        )
+    })?;
+    let current = match &args.current {
+        Some(path) => fsio::read_snapshot(path)?,
+        None => super::load_live(live, true).await?.snapshot,
+    };
+    warn_incomplete("current", &current);
+    warn_incomplete("baseline", &baseline);
+    let mapping = mapping::file::parse(&mapping_text, &baseline, &current)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.mapping.display()))?;
+
+    let options = PlanOptions {
+        retire_old: args.retire_old,
+        allow_role_deletion: args.allow_role_deletion,
+    };
+    let changeset = plan::plan(&baseline, &current, &mapping, options);
+    let plan = PlanFile::new(
+        &changeset,
+        &baseline,
+        &current,
+        options,
+        Some(sha256(&mapping_bytes)),
+        chrono::Utc::now(),
+    );
+    let text = match args.format {
+        PlanFormat::Json => plan.to_json(),
+        PlanFormat::Md => plan.to_markdown(),
+    };
+    write(&args.output, &text)?;
+    if let Some(review) = &args.review {
+        write(review, &plan.to_markdown())?;
+    }
+    print!("{}", plan.human_summary());
+    println!(
+        "Wrote the plan ({}) to {}{}.",
+        match args.format {
+            PlanFormat::Json => "JSON",
+            PlanFormat::Md => "Markdown",
+        },
+        args.output.display(),
+        args.review
+            .as_ref()
+            .map(|r| format!(" and the review to {}", r.display()))
+            .unwrap_or_default()
+    );
+    Ok(())
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    fsio::write_private_atomic(path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn warn_incomplete(which: &str, snapshot: &Snapshot) {
+    for warning in &snapshot.warnings {
+        eprintln!(
+            "warning: the {which} snapshot is incomplete: {} not read ({}): {}",
+            warning.affects, warning.operation, warning.message
+        );
+    }
+}
