@@ -4,9 +4,11 @@
 mod error;
 mod progress;
 pub mod sim;
+pub mod write;
 
 pub use error::BackendError;
 pub use progress::{ProgressEvent, ProgressSink, Stage};
+pub use write::{Started, WriteError, WriteErrorKind, WriteStats, WriteStatus, Writer};
 
 use crate::model::Snapshot;
 use std::future::Future;

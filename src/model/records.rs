@@ -223,3 +223,102 @@ pub struct Warning {
     pub operation: String,
     pub message: String,
 }
+
+/// A write to an assignment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Delete,
+}
+
+/// An account or application assignment, as one value (what a write creates or deletes). Sorts account assignments before application ones.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Assignment {
+    Account(AccountAssignment),
+    Application(ApplicationAssignment),
+}
+
+impl Assignment {
+    pub fn principal_type(&self) -> PrincipalType {
+        match self {
+            Assignment::Account(a) => a.principal_type,
+            Assignment::Application(a) => a.principal_type,
+        }
+    }
+
+    pub fn principal_id(&self) -> &PrincipalId {
+        match self {
+            Assignment::Account(a) => &a.principal_id,
+            Assignment::Application(a) => &a.principal_id,
+        }
+    }
+
+    pub fn account_id(&self) -> Option<&AccountId> {
+        match self {
+            Assignment::Account(a) => Some(&a.account_id),
+            Assignment::Application(_) => None,
+        }
+    }
+
+    pub fn permission_set_arn(&self) -> Option<&PermissionSetArn> {
+        match self {
+            Assignment::Account(a) => Some(&a.permission_set_arn),
+            Assignment::Application(_) => None,
+        }
+    }
+
+    pub fn application_arn(&self) -> Option<&ApplicationArn> {
+        match self {
+            Assignment::Account(_) => None,
+            Assignment::Application(a) => Some(&a.application_arn),
+        }
+    }
+}
+
+/// Where an assignment lives: an (account, permission set) pair or an application. Listing a
+/// place answers who is assigned there.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Place {
+    Pair {
+        account_id: AccountId,
+        permission_set_arn: PermissionSetArn,
+    },
+    Application {
+        application_arn: ApplicationArn,
+    },
+}
+
+impl Assignment {
+    pub fn place(&self) -> Place {
+        match self {
+            Assignment::Account(a) => Place::Pair {
+                account_id: a.account_id.clone(),
+                permission_set_arn: a.permission_set_arn.clone(),
+            },
+            Assignment::Application(a) => Place::Application {
+                application_arn: a.application_arn.clone(),
+            },
+        }
+    }
+
+    pub fn principal(&self) -> Principal {
+        Principal {
+            principal_type: self.principal_type(),
+            principal_id: self.principal_id().clone(),
+        }
+    }
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::Pair {
+                account_id,
+                permission_set_arn,
+            } => write!(f, "{account_id} / {permission_set_arn}"),
+            Place::Application { application_arn } => write!(f, "{application_arn}"),
+        }
+    }
+}

@@ -14,14 +14,12 @@ pub mod file;
 mod planner;
 pub mod risk;
 
+pub use crate::model::{Action, Assignment};
 pub use planner::{Planner, Summary};
 pub use risk::{Risk, RiskKind, Severity};
 
 use crate::mapping::Mapping;
-use crate::model::{
-    AccountAssignment, AccountId, ApplicationArn, ApplicationAssignment, PermissionSetArn,
-    PrincipalId, PrincipalType, Snapshot,
-};
+use crate::model::{PrincipalId, PrincipalType, Snapshot};
 use serde::{Deserialize, Serialize};
 
 /// Choices that change the target.
@@ -33,57 +31,6 @@ pub struct PlanOptions {
     /// the permission set's IAM role in that account. Off: such deletes are held back.
     #[serde(default)]
     pub allow_role_deletion: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Create,
-    Delete,
-}
-
-/// What an operation creates or deletes. Sorts account assignments before application ones.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Assignment {
-    Account(AccountAssignment),
-    Application(ApplicationAssignment),
-}
-
-impl Assignment {
-    pub fn principal_type(&self) -> PrincipalType {
-        match self {
-            Assignment::Account(a) => a.principal_type,
-            Assignment::Application(a) => a.principal_type,
-        }
-    }
-
-    pub fn principal_id(&self) -> &PrincipalId {
-        match self {
-            Assignment::Account(a) => &a.principal_id,
-            Assignment::Application(a) => &a.principal_id,
-        }
-    }
-
-    pub fn account_id(&self) -> Option<&AccountId> {
-        match self {
-            Assignment::Account(a) => Some(&a.account_id),
-            Assignment::Application(_) => None,
-        }
-    }
-
-    pub fn permission_set_arn(&self) -> Option<&PermissionSetArn> {
-        match self {
-            Assignment::Account(a) => Some(&a.permission_set_arn),
-            Assignment::Application(_) => None,
-        }
-    }
-
-    pub fn application_arn(&self) -> Option<&ApplicationArn> {
-        match self {
-            Assignment::Account(_) => None,
-            Assignment::Application(a) => Some(&a.application_arn),
-        }
-    }
 }
 
 /// A principal with the name a human knows it by (empty when it no longer resolves).
