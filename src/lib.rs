@@ -4,6 +4,7 @@
 //! imports the AWS SDK; `model` and `fixture` are pure.
 
 pub mod access;
+pub mod apply;
 pub mod aws;
 pub mod backend;
 pub mod cli;

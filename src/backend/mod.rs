@@ -4,6 +4,7 @@
 mod error;
 mod progress;
 pub mod sim;
+pub mod sim_writer;
 pub mod write;
 
 pub use error::BackendError;

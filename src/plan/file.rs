@@ -64,8 +64,28 @@ pub struct Touched {
     pub permission_set_arn: Option<PermissionSetArn>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_arn: Option<ApplicationArn>,
-    pub assignments: usize,
-    pub digest: String,
+    /// Everyone assigned there in current, sorted: `apply` compares this (adjusted by its own
+    /// journal) with what it reads before writing, and names every principal that differs.
+    pub principals: Vec<Principal>,
+}
+
+impl Touched {
+    pub fn place(&self) -> Option<Place> {
+        match (
+            &self.account_id,
+            &self.permission_set_arn,
+            &self.application_arn,
+        ) {
+            (Some(account_id), Some(permission_set_arn), None) => Some(Place::Pair {
+                account_id: account_id.clone(),
+                permission_set_arn: permission_set_arn.clone(),
+            }),
+            (None, None, Some(application_arn)) => Some(Place::Application {
+                application_arn: application_arn.clone(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -557,34 +577,28 @@ fn checksum(body: &PlanBody) -> String {
     )
 }
 
-/// The key of a touched place: an (account, permission set) pair or an application.
-pub type Place = (
-    Option<AccountId>,
-    Option<PermissionSetArn>,
-    Option<ApplicationArn>,
-);
-
-/// The principals assigned at each place in `snapshot`, as sorted `TYPE:id` lines.
+/// The principals assigned at each wanted place in `snapshot`, sorted.
 pub fn principals_by_place(
     snapshot: &Snapshot,
     wanted: &BTreeSet<Place>,
-) -> BTreeMap<Place, Vec<String>> {
-    let mut out: BTreeMap<Place, Vec<String>> =
+) -> BTreeMap<Place, Vec<Principal>> {
+    let mut out: BTreeMap<Place, Vec<Principal>> =
         wanted.iter().map(|p| (p.clone(), Vec::new())).collect();
-    for a in &snapshot.account_assignments {
-        let place = (
-            Some(a.account_id.clone()),
-            Some(a.permission_set_arn.clone()),
-            None,
+    let all = snapshot
+        .account_assignments
+        .iter()
+        .cloned()
+        .map(Assignment::Account)
+        .chain(
+            snapshot
+                .application_assignments
+                .iter()
+                .cloned()
+                .map(Assignment::Application),
         );
-        if let Some(list) = out.get_mut(&place) {
-            list.push(format!("{}:{}", a.principal_type, a.principal_id));
-        }
-    }
-    for a in &snapshot.application_assignments {
-        let place = (None, None, Some(a.application_arn.clone()));
-        if let Some(list) = out.get_mut(&place) {
-            list.push(format!("{}:{}", a.principal_type, a.principal_id));
+    for assignment in all {
+        if let Some(list) = out.get_mut(&assignment.place()) {
+            list.push(assignment.principal());
         }
     }
     for list in out.values_mut() {
@@ -592,11 +606,6 @@ pub fn principals_by_place(
         list.dedup();
     }
     out
-}
-
-/// The digest of one place's principal list.
-pub fn place_digest(principals: &[String]) -> String {
-    sha256(principals.join("\n").as_bytes())
 }
 
 fn fingerprint(current: &Snapshot, operations: &[PlannedOperation]) -> Fingerprint {
@@ -625,25 +634,25 @@ fn fingerprint(current: &Snapshot, operations: &[PlannedOperation]) -> Fingerpri
     }
     let wanted: BTreeSet<Place> = operations
         .iter()
-        .map(|op| {
-            (
-                op.account_id.clone(),
-                op.permission_set_arn.clone(),
-                op.application_arn.clone(),
-            )
-        })
+        .filter_map(|op| op.assignment().ok().map(|a| a.place()))
         .collect();
     let touched = principals_by_place(current, &wanted)
         .into_iter()
-        .map(
-            |((account_id, permission_set_arn, application_arn), principals)| Touched {
+        .map(|(place, principals)| {
+            let (account_id, permission_set_arn, application_arn) = match place {
+                Place::Pair {
+                    account_id,
+                    permission_set_arn,
+                } => (Some(account_id), Some(permission_set_arn), None),
+                Place::Application { application_arn } => (None, None, Some(application_arn)),
+            };
+            Touched {
                 account_id,
                 permission_set_arn,
                 application_arn,
-                assignments: principals.len(),
-                digest: place_digest(&principals),
-            },
-        )
+                principals,
+            }
+        })
         .collect();
     Fingerprint {
         assignments,

@@ -1,0 +1,14 @@
+//! Applying a plan: the executor, its journal, and the check that the plan is not stale.
+
+pub mod drift;
+pub mod executor;
+pub mod journal;
+
+pub use executor::{
+    execute, observe, ApplyEvent, ApplyOptions, ApplyReport, Control, Observed, Phase,
+    StartingPoint,
+};
+pub use journal::{JournalState, JournalWriter, OpState, OpStatus, Record};
+
+#[cfg(test)]
+mod tests;
