@@ -4,7 +4,7 @@
 //! The SDK's own retries are disabled (see `connect`) so that every attempt passes the gate.
 
 use super::pacing::FamilyGate;
-use crate::backend::BackendError;
+use crate::backend::{BackendError, WriteError, WriteErrorKind};
 use aws_sdk_ssoadmin::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use std::future::Future;
 use std::time::Duration;
@@ -97,6 +97,31 @@ impl CallFailure {
             },
         }
     }
+
+    /// Turns the failure of a write into the error the executor records: the IAM action, the
+    /// AWS code and message, and a kind that tells it what to do next.
+    pub fn into_write_error(self) -> WriteError {
+        let kind = match self.kind {
+            FailureKind::AccessDenied => WriteErrorKind::AccessDenied,
+            FailureKind::NotFound => WriteErrorKind::NotFound,
+            FailureKind::Throttled | FailureKind::Transient => WriteErrorKind::GaveUp,
+            FailureKind::BadCredentials => WriteErrorKind::Credentials,
+            FailureKind::Other => WriteErrorKind::Refused,
+        };
+        let message = match kind {
+            WriteErrorKind::GaveUp => format!(
+                "gave up after {} attempts; last answer: {}",
+                self.attempts, self.message
+            ),
+            _ => self.message,
+        };
+        WriteError {
+            kind,
+            action: self.action,
+            code: self.code,
+            message,
+        }
+    }
 }
 
 /// Sends one request through `gate`, retrying throttling and transient failures.
@@ -105,6 +130,26 @@ pub async fn call<T, E, F, Fut>(
     gate: &FamilyGate,
     policy: &RetryPolicy,
     action: &str,
+    send: F,
+) -> Result<T, CallFailure>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    call_retrying_codes(gate, policy, action, &[], send).await
+}
+
+/// [`call`], but also retrying (and counting as throttling) the error codes in
+/// `retry_as_throttling`: codes that only some operations document as "back off and retry",
+/// e.g. sso-admin's `ConflictException` on assignment writes. The same code elsewhere (the
+/// identity store's `ConflictException` is also a uniqueness violation) is final, so this is
+/// chosen per call and not in [`classify`].
+pub async fn call_retrying_codes<T, E, F, Fut>(
+    gate: &FamilyGate,
+    policy: &RetryPolicy,
+    action: &str,
+    retry_as_throttling: &[&str],
     mut send: F,
 ) -> Result<T, CallFailure>
 where
@@ -123,7 +168,10 @@ where
             Ok(value) => return Ok(value),
             Err(error) => error,
         };
-        let kind = classify(&error);
+        let kind = match error.code() {
+            Some(code) if retry_as_throttling.contains(&code) => FailureKind::Throttled,
+            _ => classify(&error),
+        };
         if kind.is_retryable() && attempt < policy.max_attempts {
             match kind {
                 FailureKind::Throttled => gate.record_throttle(),
@@ -279,6 +327,38 @@ mod tests {
         assert_eq!(
             classify_code(Some("ValidationException"), 400),
             FailureKind::Other
+        );
+    }
+
+    #[test]
+    fn write_failures_map_to_what_the_executor_acts_on() {
+        let failure = |kind, code: &str| CallFailure {
+            kind,
+            action: "sso:CreateAccountAssignment".to_owned(),
+            code: Some(code.to_owned()),
+            message: "no".to_owned(),
+            attempts: 3,
+        };
+        let cases = [
+            (FailureKind::AccessDenied, WriteErrorKind::AccessDenied),
+            (FailureKind::NotFound, WriteErrorKind::NotFound),
+            (FailureKind::Throttled, WriteErrorKind::GaveUp),
+            (FailureKind::Transient, WriteErrorKind::GaveUp),
+            (FailureKind::BadCredentials, WriteErrorKind::Credentials),
+            (FailureKind::Other, WriteErrorKind::Refused),
+        ];
+        for (kind, expected) in cases {
+            let error = failure(kind, "SomeCode").into_write_error();
+            assert_eq!(error.kind, expected, "{kind:?}");
+            assert_eq!(error.action, "sso:CreateAccountAssignment");
+            assert_eq!(error.code.as_deref(), Some("SomeCode"));
+        }
+        let gave_up = failure(FailureKind::Throttled, "ThrottlingException").into_write_error();
+        assert!(gave_up.message.contains("3 attempts"), "{gave_up}");
+        let refused = failure(FailureKind::Other, "ValidationException").into_write_error();
+        assert_eq!(
+            refused.to_string(),
+            "sso:CreateAccountAssignment: ValidationException: no"
         );
     }
 

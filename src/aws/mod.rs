@@ -6,6 +6,7 @@ mod convert;
 pub mod loader;
 pub mod pacing;
 pub mod seed;
+mod writer;
 
 use crate::backend::{Backend, BackendError, LoadOutcome, LoadStats, ProgressSink};
 use crate::model::InstanceInfo;
