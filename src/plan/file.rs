@@ -54,6 +54,18 @@ pub struct Fingerprint {
     /// Every (account, permission set) pair or application an operation touches, with a digest
     /// of the principals assigned there in current.
     pub touched: Vec<Touched>,
+    /// For every permission set an operation touches: the accounts it is provisioned to in
+    /// current (an IAM role exists there). `verify` reports any account lost or gained.
+    #[serde(default)]
+    pub provisioned: Vec<Provisioned>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Provisioned {
+    pub permission_set_arn: PermissionSetArn,
+    #[serde(default)]
+    pub name: String,
+    pub account_ids: Vec<AccountId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -654,10 +666,30 @@ fn fingerprint(current: &Snapshot, operations: &[PlannedOperation]) -> Fingerpri
             }
         })
         .collect();
+    let touched_sets: BTreeSet<&PermissionSetArn> = operations
+        .iter()
+        .filter_map(|op| op.permission_set_arn.as_ref())
+        .collect();
+    let provisioned = current
+        .permission_sets
+        .iter()
+        .filter(|p| touched_sets.contains(&p.permission_set_arn))
+        .map(|p| {
+            let mut account_ids = p.provisioned_account_ids.clone();
+            account_ids.sort();
+            account_ids.dedup();
+            Provisioned {
+                permission_set_arn: p.permission_set_arn.clone(),
+                name: p.name.clone(),
+                account_ids,
+            }
+        })
+        .collect();
     Fingerprint {
         assignments,
         account_assignments: current.account_assignments.len(),
         application_assignments: current.application_assignments.len(),
         touched,
+        provisioned,
     }
 }
