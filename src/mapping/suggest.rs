@@ -1236,6 +1236,8 @@ fn group_lookups(old: &Group) -> Vec<(Key, usize)> {
 mod tests {
     use super::*;
     use crate::fixture::demo::{demo_ground_truth, load_demo};
+    use crate::fixture::migration::generate_migration;
+    use crate::fixture::OrgSpec;
     use crate::model::{Email, InstanceInfo, PersonName, UserId};
 
     const OLD: &str = "https://old-idp.example/";
@@ -1682,6 +1684,40 @@ mod tests {
             assert_eq!((principal_type, id), (&expected.0, &expected.1));
             assert!(candidates.len() <= 3);
             assert_eq!(candidates, &suggester.suggest(*principal_type, id, 3));
+        }
+    }
+
+    /// The generated IdP-to-IdP migration: user names or local parts, display names and
+    /// naming conventions carry everyone across; leavers and retired groups get no exact
+    /// suggestion; bulk acceptance is always right.
+    #[test]
+    fn generated_migration_top_suggestions_match_the_truth() {
+        let m = generate_migration(&OrgSpec::new(2_500, 400, 10, 10, 3_000).with_seed(3));
+        let suggester = Suggester::new(&m.baseline, &m.current);
+        let all = suggester.suggest_all(3);
+        assert_eq!(all.len(), m.truth.len());
+        let (mut with_successor, mut right) = (0, 0);
+        for ((principal_type, old, candidates), (t, o, successor)) in all.iter().zip(&m.truth) {
+            assert_eq!((principal_type, old), (t, o));
+            match successor {
+                Some(new) => {
+                    with_successor += 1;
+                    right +=
+                        usize::from(candidates.first().is_some_and(|c| &c.principal_id == new));
+                }
+                None => assert!(!candidates.first().is_some_and(Candidate::is_exact)),
+            }
+        }
+        assert!(
+            right as f64 >= 0.99 * with_successor as f64,
+            "{right} of {with_successor}"
+        );
+        let truth: HashMap<&PrincipalId, Option<&PrincipalId>> =
+            m.truth.iter().map(|(_, o, n)| (o, n.as_ref())).collect();
+        let exact = suggester.unambiguous_exact();
+        assert!(!exact.is_empty());
+        for e in &exact {
+            assert_eq!(truth[&e.old_id], Some(&e.new_id));
         }
     }
 
