@@ -18,8 +18,9 @@
 //! many principals are skipped).
 
 use crate::model::{ExternalId, Group, PrincipalId, PrincipalType, Snapshot, User};
+use std::cell::OnceCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::fmt::Write as _;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
@@ -185,18 +186,18 @@ impl<'s> Suggester<'s> {
     pub fn new(baseline: &'s Snapshot, current: &'s Snapshot) -> Self {
         let (users, groups, (old_users, old_groups)) = thread::scope(|scope| {
             let users = scope.spawn(|| {
-                KeyIndex::build(current.users.iter().enumerate().flat_map(|(i, user)| {
-                    user_keys(user, true)
-                        .into_iter()
-                        .map(move |key| (key, i as u32))
-                }))
+                KeyIndex::build(current.users.len(), |i, out| {
+                    let user = &current.users[i];
+                    user_keys(user, out);
+                    user_token_keys(user, out);
+                })
             });
             let groups = scope.spawn(|| {
-                KeyIndex::build(current.groups.iter().enumerate().flat_map(|(i, group)| {
-                    group_keys(group, true)
-                        .into_iter()
-                        .map(move |key| (key, i as u32))
-                }))
+                KeyIndex::build(current.groups.len(), |i, out| {
+                    let group = &current.groups[i];
+                    group_keys(group, out);
+                    group_token_keys(group, out);
+                })
             });
             let old = (
                 baseline
@@ -278,16 +279,16 @@ impl<'s> Suggester<'s> {
     /// Display names, local parts and similar names never qualify.
     pub fn unambiguous_exact(&self) -> Vec<ExactMatch> {
         let per_old: Vec<(PrincipalType, PrincipalId, Vec<Candidate>)> = self
-            .for_every_old_principal(|old, _| match old {
+            .for_every_old_principal(|old, scratch| match old {
                 Old::User(user) => (
                     PrincipalType::User,
                     PrincipalId::from(&user.user_id),
-                    self.exact_user_candidates(user),
+                    self.exact_user_candidates(user, scratch),
                 ),
                 Old::Group(group) => (
                     PrincipalType::Group,
                     PrincipalId::from(&group.group_id),
-                    self.exact_group_candidates(group),
+                    self.exact_group_candidates(group, scratch),
                 ),
             });
         // How many old principals name each successor with exact evidence (all of them, not
@@ -334,27 +335,24 @@ impl<'s> Suggester<'s> {
 
     fn suggest_user(&self, old: &User, limit: usize, scratch: &mut Scratch) -> Vec<Candidate> {
         let users = &self.current.users;
-        let old_names = UserNames::of(old);
-        let mut found: Vec<Candidate> = Vec::new();
-        let mut seen: Vec<u32> = Vec::new();
-        for (key, cap) in user_lookups(old) {
-            let postings = self.users.get(key);
-            if postings.len() <= cap {
-                seen.extend_from_slice(postings);
-            }
-        }
-        seen.sort_unstable();
-        seen.dedup();
-        for &i in &seen {
-            if let Some(candidate) = user_candidate(old, &old_names, &users[i as usize]) {
-                found.push(candidate);
-            }
-        }
+        // Built only if a fuzzy comparison is needed (most principals never need one).
+        let old_names = OnceCell::new();
+        let mut keys = std::mem::take(&mut scratch.keys);
+        let mut seen = std::mem::take(&mut scratch.seen);
+        keys.clear();
+        user_keys(old, &mut keys);
+        self.users.lookup(&keys, false, &mut seen);
+        let mut found: Vec<Candidate> = seen
+            .iter()
+            .filter_map(|&i| user_candidate(old, &old_names, &users[i as usize]))
+            .collect();
         // Fuzzy names only when no identifier (nor a local part) matched: with one, the fuzzy
         // list adds noise and work, not information.
         let settled = found.iter().any(|c| c.strongest() <= Evidence::LocalPart);
         if !settled {
-            let shortlist = self.shortlist(&self.users, &old_names.tokens, &seen, scratch, |i| {
+            keys.clear();
+            user_token_keys(old, &mut keys);
+            let shortlist = self.shortlist(&self.users, &keys, &seen, scratch, |i| {
                 let new = &users[i as usize];
                 !excluded(
                     &old.external_ids,
@@ -363,31 +361,25 @@ impl<'s> Suggester<'s> {
                     &new.user_id.0,
                 )
             });
-            for i in shortlist {
-                if let Some(candidate) = user_candidate(old, &old_names, &users[i as usize]) {
-                    found.push(candidate);
-                }
-            }
+            found.extend(
+                shortlist
+                    .into_iter()
+                    .filter_map(|i| user_candidate(old, &old_names, &users[i as usize])),
+            );
         }
+        scratch.keys = keys;
+        scratch.seen = seen;
         rank(found, limit)
     }
 
-    fn exact_user_candidates(&self, old: &User) -> Vec<Candidate> {
+    fn exact_user_candidates(&self, old: &User, scratch: &mut Scratch) -> Vec<Candidate> {
         let users = &self.current.users;
-        let old_names = UserNames::of(old);
-        let mut seen: Vec<u32> = Vec::new();
-        for (key, cap) in user_lookups(old) {
-            if !key.kind.is_exact() {
-                continue;
-            }
-            let postings = self.users.get(key);
-            if postings.len() <= cap {
-                seen.extend_from_slice(postings);
-            }
-        }
-        seen.sort_unstable();
-        seen.dedup();
-        let found = seen
+        let old_names = OnceCell::new();
+        scratch.keys.clear();
+        user_keys(old, &mut scratch.keys);
+        self.users.lookup(&scratch.keys, true, &mut scratch.seen);
+        let found = scratch
+            .seen
             .iter()
             .filter_map(|&i| user_candidate(old, &old_names, &users[i as usize]))
             .filter(Candidate::is_exact)
@@ -400,29 +392,25 @@ impl<'s> Suggester<'s> {
 
     fn suggest_group(&self, old: &Group, limit: usize, scratch: &mut Scratch) -> Vec<Candidate> {
         let groups = &self.current.groups;
-        let old_name = NameForm::group(&old.display_name);
-        let mut found: Vec<Candidate> = Vec::new();
-        let mut seen: Vec<u32> = Vec::new();
-        for (key, cap) in group_lookups(old) {
-            let postings = self.groups.get(key);
-            if postings.len() <= cap {
-                seen.extend_from_slice(postings);
-            }
-        }
-        seen.sort_unstable();
-        seen.dedup();
-        for &i in &seen {
-            if let Some(candidate) = group_candidate(old, &old_name, &groups[i as usize]) {
-                found.push(candidate);
-            }
-        }
+        let old_name = OnceCell::new();
+        let mut keys = std::mem::take(&mut scratch.keys);
+        let mut seen = std::mem::take(&mut scratch.seen);
+        keys.clear();
+        group_keys(old, &mut keys);
+        self.groups.lookup(&keys, false, &mut seen);
+        let mut found: Vec<Candidate> = seen
+            .iter()
+            .filter_map(|&i| group_candidate(old, &old_name, &groups[i as usize]))
+            .collect();
         // A same or same-after-normalising name settles it for groups (a group has no user
         // name or email).
         let settled = found.iter().any(|c| {
             c.strongest() <= Evidence::DisplayName || c.similarity.is_some_and(|s| s >= 1.0)
         });
         if !settled {
-            let shortlist = self.shortlist(&self.groups, &old_name.tokens, &seen, scratch, |i| {
+            keys.clear();
+            group_token_keys(old, &mut keys);
+            let shortlist = self.shortlist(&self.groups, &keys, &seen, scratch, |i| {
                 let new = &groups[i as usize];
                 !excluded(
                     &old.external_ids,
@@ -431,31 +419,25 @@ impl<'s> Suggester<'s> {
                     &new.group_id.0,
                 )
             });
-            for i in shortlist {
-                if let Some(candidate) = group_candidate(old, &old_name, &groups[i as usize]) {
-                    found.push(candidate);
-                }
-            }
+            found.extend(
+                shortlist
+                    .into_iter()
+                    .filter_map(|i| group_candidate(old, &old_name, &groups[i as usize])),
+            );
         }
+        scratch.keys = keys;
+        scratch.seen = seen;
         rank(found, limit)
     }
 
-    fn exact_group_candidates(&self, old: &Group) -> Vec<Candidate> {
+    fn exact_group_candidates(&self, old: &Group, scratch: &mut Scratch) -> Vec<Candidate> {
         let groups = &self.current.groups;
-        let old_name = NameForm::group(&old.display_name);
-        let mut seen: Vec<u32> = Vec::new();
-        for (key, cap) in group_lookups(old) {
-            if !key.kind.is_exact() {
-                continue;
-            }
-            let postings = self.groups.get(key);
-            if postings.len() <= cap {
-                seen.extend_from_slice(postings);
-            }
-        }
-        seen.sort_unstable();
-        seen.dedup();
-        let found = seen
+        let old_name = OnceCell::new();
+        scratch.keys.clear();
+        group_keys(old, &mut scratch.keys);
+        self.groups.lookup(&scratch.keys, true, &mut scratch.seen);
+        let found = scratch
+            .seen
             .iter()
             .filter_map(|&i| group_candidate(old, &old_name, &groups[i as usize]))
             .filter(Candidate::is_exact)
@@ -466,21 +448,22 @@ impl<'s> Suggester<'s> {
     // -----------------------------------------------------------------------------------------
     // Shared machinery
 
-    /// Current principals (indexes) sharing the most rare tokens with `tokens`, at most
-    /// `FUZZY_SHORTLIST`, leaving out those in `already` and those `eligible` rejects (checked
-    /// before the cut, so that excluded principals of the old directory, which share every
-    /// token with the old principal, cannot crowd out the real candidates).
+    /// Current principals (indexes) sharing the most rare tokens (`tokens`, token keys) with
+    /// the old principal, at most `FUZZY_SHORTLIST`, leaving out those in `already` and those
+    /// `eligible` rejects (checked before the cut, so that excluded principals of the old
+    /// directory, which share every token with the old principal, cannot crowd out the real
+    /// candidates).
     fn shortlist(
         &self,
         index: &KeyIndex,
-        tokens: &[String],
+        tokens: &[Key],
         already: &[u32],
         scratch: &mut Scratch,
         eligible: impl Fn(u32) -> bool,
     ) -> Vec<u32> {
         let mut lists: Vec<&[u32]> = tokens
             .iter()
-            .map(|t| index.get(Key::hash(KeyKind::Token, &[t])))
+            .map(|&t| index.get(t))
             .filter(|p| !p.is_empty() && p.len() <= MAX_TOKEN_POSTINGS)
             .collect();
         lists.sort_unstable_by_key(|p| p.len());
@@ -593,12 +576,17 @@ enum Old<'s> {
     Group(&'s Group),
 }
 
-/// Per-thread buffers of the fuzzy shortlist: a count per current principal (reset through
-/// `touched`, so each old principal costs what it touches, not the size of the directory).
+/// Per-thread buffers, reused from one old principal to the next. `counts` holds the fuzzy
+/// shortlist's count per current principal, reset through `touched`, so each old principal
+/// costs what it touches, not the size of the directory.
 #[derive(Default)]
 struct Scratch {
     counts: Vec<u16>,
     touched: Vec<u32>,
+    /// The keys of the old principal at hand.
+    keys: Vec<Key>,
+    /// The candidates its keys found.
+    seen: Vec<u32>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -656,50 +644,38 @@ fn excluded(old: &[ExternalId], new: &[ExternalId], old_id: &str, new_id: &str) 
     old_id == new_id || external_relation(old, new) == ExternalRelation::OtherEntryOfSameIssuer
 }
 
-/// The names of one user, prepared once for fuzzy comparisons.
+/// The names of one user, prepared for fuzzy comparisons.
 struct UserNames {
     /// The user name's local part (`ana.chen` of `ana.chen@old-corp.example`).
     local: NameForm,
     /// The display name, else given and family name.
     display: NameForm,
-    /// Rare-token lookups: the tokens of all of the above, deduplicated.
-    tokens: Vec<String>,
 }
 
 impl UserNames {
     fn of(user: &User) -> UserNames {
-        let local = NameForm::plain(local_part(&user.user_name));
-        let display = NameForm::plain(&display_text(user));
-        let mut tokens: Vec<String> = local
-            .tokens
-            .iter()
-            .chain(&display.tokens)
-            .filter(|t| t.chars().count() >= 2)
-            .cloned()
-            .collect();
-        tokens.sort_unstable();
-        tokens.dedup();
         UserNames {
-            local,
-            display,
-            tokens,
+            local: NameForm::plain(local_part(&user.user_name)),
+            display: NameForm::plain(&display_sources(user).join(" ")),
         }
     }
 }
 
-fn display_text(user: &User) -> String {
+/// The display name, else given and family name (for names and name tokens).
+fn display_sources(user: &User) -> [&str; 2] {
     match &user.display_name {
-        Some(name) if !name.trim().is_empty() => name.clone(),
+        Some(name) if !name.trim().is_empty() => [name.as_str(), ""],
         _ => {
             let name = user.name.as_ref();
-            let given = name.and_then(|n| n.given_name.as_deref()).unwrap_or("");
-            let family = name.and_then(|n| n.family_name.as_deref()).unwrap_or("");
-            format!("{given} {family}")
+            [
+                name.and_then(|n| n.given_name.as_deref()).unwrap_or(""),
+                name.and_then(|n| n.family_name.as_deref()).unwrap_or(""),
+            ]
         }
     }
 }
 
-fn user_candidate(old: &User, old_names: &UserNames, new: &User) -> Option<Candidate> {
+fn user_candidate(old: &User, old_names: &OnceCell<UserNames>, new: &User) -> Option<Candidate> {
     if old.user_id == new.user_id {
         return None;
     }
@@ -724,8 +700,8 @@ fn user_candidate(old: &User, old_names: &UserNames, new: &User) -> Option<Candi
     // A same user name or email already has the same local part: counting it again would
     // inflate the confidence.
     if !user_name && !email {
-        let old_locals = addresses(old).map(local_part);
-        let same_local = old_locals
+        let same_local = addresses(old)
+            .map(local_part)
             .filter(|l| !l.is_empty())
             .any(|o| addresses(new).any(|n| eq_fold(o, local_part(n))));
         if same_local {
@@ -745,11 +721,11 @@ fn user_candidate(old: &User, old_names: &UserNames, new: &User) -> Option<Candi
     // display name, the user names are what tells namesakes apart, so only they are compared.
     let mut similarity = None;
     if !evidence.iter().any(|e| *e <= Evidence::LocalPart) {
-        let new_local = NameForm::plain(local_part(&new.user_name));
-        let mut score = old_names.local.similarity(&new_local);
+        let old_names = old_names.get_or_init(|| UserNames::of(old));
+        let new_names = UserNames::of(new);
+        let mut score = old_names.local.similarity(&new_names.local);
         if !display_name && !evidence.contains(&Evidence::PersonName) {
-            let new_display = NameForm::plain(&display_text(new));
-            score = score.max(old_names.display.similarity(&new_display));
+            score = score.max(old_names.display.similarity(&new_names.display));
         }
         if score >= FUZZY_MIN {
             evidence.push(Evidence::Fuzzy);
@@ -759,7 +735,7 @@ fn user_candidate(old: &User, old_names: &UserNames, new: &User) -> Option<Candi
     candidate(&new.user_id.0, evidence, similarity)
 }
 
-fn group_candidate(old: &Group, old_name: &NameForm, new: &Group) -> Option<Candidate> {
+fn group_candidate(old: &Group, old_name: &OnceCell<NameForm>, new: &Group) -> Option<Candidate> {
     if old.group_id == new.group_id {
         return None;
     }
@@ -775,7 +751,14 @@ fn group_candidate(old: &Group, old_name: &NameForm, new: &Group) -> Option<Cand
     if display_name {
         evidence.push(Evidence::DisplayName);
     } else if !evidence.contains(&Evidence::ExternalId) {
-        let score = old_name.similarity(&NameForm::group(&new.display_name));
+        // The common case (a naming-convention rename) is decided without building forms.
+        let score = if same_group_name(&old.display_name, &new.display_name) {
+            1.0
+        } else {
+            old_name
+                .get_or_init(|| NameForm::group(&old.display_name))
+                .similarity(&NameForm::group(&new.display_name))
+        };
         if score >= FUZZY_MIN {
             evidence.push(Evidence::Fuzzy);
             similarity = Some(score);
@@ -820,17 +803,21 @@ fn candidate(id: &str, mut evidence: Vec<Evidence>, similarity: Option<f32>) -> 
             .map(|e| 1.0 - e.support(sim))
             .product::<f32>()
     };
-    let reason = evidence
-        .iter()
-        .map(|e| match (e, similarity) {
+    let mut reason = String::with_capacity(48);
+    for (n, e) in evidence.iter().enumerate() {
+        if n > 0 {
+            reason.push_str(", ");
+        }
+        match (e, similarity) {
             (Evidence::Fuzzy, Some(s)) if s >= 1.0 => {
-                "same name ignoring case, separators and prefixes".to_owned()
+                reason.push_str("same name ignoring case, separators and prefixes")
             }
-            (Evidence::Fuzzy, Some(s)) => format!("similar name ({:.0}%)", s * 100.0),
-            _ => e.label().to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+            (Evidence::Fuzzy, Some(s)) => {
+                let _ = write!(reason, "similar name ({:.0}%)", s * 100.0);
+            }
+            _ => reason.push_str(e.label()),
+        }
+    }
     Some(Candidate {
         principal_id: PrincipalId(id.to_owned()),
         evidence,
@@ -889,6 +876,27 @@ fn addresses(user: &User) -> impl Iterator<Item = &str> {
     std::iter::once(user.user_name.as_str()).chain(user.emails.iter().map(|e| e.value.as_str()))
 }
 
+/// The alphanumeric runs of a name: `ana.chen-smith` → `ana`, `chen`, `smith`.
+fn name_tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+}
+
+/// A group name's tokens without the naming-convention noise.
+fn group_name_tokens(text: &str) -> impl Iterator<Item = &str> {
+    name_tokens(text).filter(|t| !GROUP_NOISE_TOKENS.iter().any(|noise| eq_fold(noise, t)))
+}
+
+/// A group name normalised (case, separators and noise tokens gone), as it streams by.
+fn folded_group_name(text: &str) -> impl Iterator<Item = char> + '_ {
+    group_name_tokens(text).flat_map(|t| t.chars().flat_map(char::to_lowercase))
+}
+
+/// Whether two group names are one after normalising, without building either form.
+fn same_group_name(a: &str, b: &str) -> bool {
+    folded_group_name(a).next().is_some() && folded_group_name(a).eq(folded_group_name(b))
+}
+
 /// A name reduced to what identifies it: lowercase alphanumeric tokens (separators, case and,
 /// for groups, convention prefixes gone) and those tokens run together, so `read-only`,
 /// `ReadOnly` and `readonly` are one name.
@@ -900,20 +908,15 @@ struct NameForm {
 
 impl NameForm {
     fn plain(text: &str) -> NameForm {
-        NameForm::new(text, &[])
+        NameForm::from_tokens(name_tokens(text))
     }
 
     fn group(text: &str) -> NameForm {
-        NameForm::new(text, &GROUP_NOISE_TOKENS)
+        NameForm::from_tokens(group_name_tokens(text))
     }
 
-    fn new(text: &str, noise: &[&str]) -> NameForm {
-        let tokens: Vec<String> = text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|t| !t.is_empty())
-            .map(str::to_lowercase)
-            .filter(|t| !noise.contains(&t.as_str()))
-            .collect();
+    fn from_tokens<'a>(tokens: impl Iterator<Item = &'a str>) -> NameForm {
+        let tokens: Vec<String> = tokens.map(str::to_lowercase).collect();
         let compact = tokens.concat();
         NameForm { tokens, compact }
     }
@@ -993,7 +996,7 @@ fn levenshtein(a: &[char], b: &[char]) -> usize {
 // ---------------------------------------------------------------------------------------------
 // The key index
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum KeyKind {
     ExternalId,
     ExternalIdValue,
@@ -1013,51 +1016,139 @@ impl KeyKind {
             KeyKind::ExternalId | KeyKind::UserName | KeyKind::Email
         )
     }
+
+    /// The most postings worth comparing under one key of this kind.
+    fn cap(self) -> usize {
+        match self {
+            KeyKind::LocalPart => MAX_LOCAL_PART_POSTINGS,
+            KeyKind::DisplayName | KeyKind::PersonName | KeyKind::NormalisedName => {
+                MAX_NAME_POSTINGS
+            }
+            KeyKind::Token => MAX_TOKEN_POSTINGS,
+            KeyKind::ExternalId | KeyKind::ExternalIdValue | KeyKind::UserName | KeyKind::Email => {
+                MAX_EXACT_POSTINGS
+            }
+        }
+    }
 }
 
 /// A hashed, case-folded lookup key of one kind.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 struct Key {
     kind: KeyKind,
     hash: u64,
 }
 
 impl Key {
-    /// The hash of the case-folded `parts` (kept apart, so `("ab", "c")` ≠ `("a", "bc")`).
-    fn hash(kind: KeyKind, parts: &[&str]) -> Key {
-        let mut h = FoldHasher(mix64(kind as u64 + 1));
-        for part in parts {
-            for c in part.chars() {
-                if c.is_ascii() {
-                    h.push(u32::from(c.to_ascii_lowercase()));
-                } else {
-                    for lower in c.to_lowercase() {
-                        h.push(u32::from(lower));
-                    }
-                }
-            }
-            // Beyond every char: a field separator no text can contain.
-            h.push(0x11_0000);
-        }
-        Key {
-            kind,
-            hash: mix64(h.0),
-        }
+    fn text(kind: KeyKind, text: &str) -> Key {
+        KeyBuilder::new(kind).folded(text).finish()
+    }
+
+    /// Two fields, kept apart (so `("ab", "c")` ≠ `("a", "bc")`).
+    fn pair(kind: KeyKind, first: &str, second: &str) -> Key {
+        KeyBuilder::new(kind)
+            .folded(first)
+            .separator()
+            .folded(second)
+            .finish()
     }
 
     /// Display names are keyed by their words, so spacing does not matter.
     fn words(kind: KeyKind, text: &str) -> Key {
-        let words: Vec<&str> = text.split_whitespace().collect();
-        Key::hash(kind, &words)
+        text.split_whitespace()
+            .fold(KeyBuilder::new(kind), |key, word| {
+                key.folded(word).separator()
+            })
+            .finish()
     }
 }
 
-struct FoldHasher(u64);
+/// Hashes case-folded text as it streams by (no lowercase copies are made), eight bytes at a
+/// time. The stream is the UTF-8 of the folded text, whatever the calls' boundaries: folding
+/// `read` then `only` keys like folding `readonly`.
+struct KeyBuilder {
+    kind: KeyKind,
+    state: u64,
+    /// Bytes not mixed in yet, little-endian, `filled` of them.
+    pending: u64,
+    filled: u32,
+}
 
-impl FoldHasher {
-    fn push(&mut self, v: u32) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(v)).wrapping_mul(0x517C_C1B7_2722_0A95);
+impl KeyBuilder {
+    fn new(kind: KeyKind) -> KeyBuilder {
+        KeyBuilder {
+            kind,
+            state: mix64(kind as u64 + 1),
+            pending: 0,
+            filled: 0,
+        }
     }
+
+    fn folded(mut self, text: &str) -> KeyBuilder {
+        if !text.is_ascii() {
+            let mut utf8 = [0u8; 4];
+            for c in text.chars().flat_map(char::to_lowercase) {
+                for &b in c.encode_utf8(&mut utf8).as_bytes() {
+                    self.byte(b);
+                }
+            }
+            return self;
+        }
+        let mut bytes = text.as_bytes();
+        while self.filled != 0 && !bytes.is_empty() {
+            self.byte(bytes[0].to_ascii_lowercase());
+            bytes = &bytes[1..];
+        }
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+            self.mix(ascii_lowercase_word(word));
+        }
+        for &b in words.remainder() {
+            self.byte(b.to_ascii_lowercase());
+        }
+        self
+    }
+
+    /// A field separator: 0xFF never occurs in UTF-8.
+    fn separator(mut self) -> KeyBuilder {
+        self.byte(0xFF);
+        self
+    }
+
+    fn byte(&mut self, b: u8) {
+        self.pending |= u64::from(b) << (8 * self.filled);
+        self.filled += 1;
+        if self.filled == 8 {
+            let word = std::mem::take(&mut self.pending);
+            self.filled = 0;
+            self.mix(word);
+        }
+    }
+
+    fn mix(&mut self, word: u64) {
+        self.state = (self.state.rotate_left(23) ^ word).wrapping_mul(0x517C_C1B7_2722_0A95);
+    }
+
+    fn finish(mut self) -> Key {
+        // The count of trailing bytes tells `ab` from `ab\0`.
+        let tail = self.pending ^ (u64::from(self.filled) << 59);
+        self.mix(tail);
+        Key {
+            kind: self.kind,
+            hash: mix64(self.state),
+        }
+    }
+}
+
+/// Lowercases eight ASCII bytes at once: adds 0x20 to the bytes in `A..=Z`. (Every byte is
+/// below 0x80, so the additions cannot carry into the next byte.)
+fn ascii_lowercase_word(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let at_least_a = word + ONES * (0x80 - u64::from(b'A'));
+    let beyond_z = word + ONES * (0x80 - u64::from(b'Z') - 1);
+    let upper = at_least_a & !beyond_z & (ONES * 0x80);
+    word | (upper >> 2)
 }
 
 /// splitmix64's finalizer: a full-avalanche mix of 64 bits.
@@ -1067,169 +1158,173 @@ fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The keys are hashes already: hash them no further.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// Key hash → the current principals (indexes) holding it. Built from sorted (key, index)
-/// pairs: one flat postings array, no vector per key.
+/// Key hash → the current principals (indexes) holding it, as flat sorted arrays: no vector
+/// and no hash-map entry per key (at the quotas there are millions of keys). The hashes are
+/// uniform, so their top bits spread them evenly over a directory of about one bucket per
+/// key: a lookup reads one directory slot and scans about one key.
 struct KeyIndex {
-    ranges: HashMap<u64, (u32, u32), BuildHasherDefault<PassThrough>>,
+    /// Distinct key hashes, ascending.
+    keys: Vec<u64>,
+    /// Key `k`'s principals are `postings[starts[k]..starts[k + 1]]`.
+    starts: Vec<u32>,
     postings: Vec<u32>,
+    /// `directory[b]` is the first key whose top bits are `b` or more.
+    directory: Vec<u32>,
+    shift: u32,
     /// How many principals were indexed (the size of the shortlist's count array).
     principals: usize,
 }
 
 impl KeyIndex {
-    fn build(pairs: impl Iterator<Item = (Key, u32)>) -> KeyIndex {
-        let mut pairs: Vec<(u64, u32)> = pairs.map(|(key, i)| (key.hash, i)).collect();
+    /// Indexes `principals` principals, `keys_of(i, out)` pushing the keys of the `i`th.
+    fn build(principals: usize, keys_of: impl Fn(usize, &mut Vec<Key>)) -> KeyIndex {
+        let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(principals * 12);
+        let mut keys = Vec::new();
+        for i in 0..principals {
+            keys.clear();
+            keys_of(i, &mut keys);
+            pairs.extend(keys.iter().map(|key| (key.hash, i as u32)));
+        }
         pairs.sort_unstable();
         pairs.dedup();
-        let principals = pairs
-            .iter()
-            .map(|&(_, i)| i as usize + 1)
-            .max()
-            .unwrap_or(0);
-        let mut ranges: HashMap<u64, (u32, u32), BuildHasherDefault<PassThrough>> =
-            HashMap::with_capacity_and_hasher(pairs.len() / 2, Default::default());
-        let mut postings = Vec::with_capacity(pairs.len());
-        let mut start = 0;
-        while start < pairs.len() {
-            let key = pairs[start].0;
-            let mut end = start;
-            while end < pairs.len() && pairs[end].0 == key {
-                postings.push(pairs[end].1);
-                end += 1;
-            }
-            ranges.insert(key, (start as u32, end as u32));
-            start = end;
-        }
-        KeyIndex {
-            ranges,
-            postings,
+        let mut index = KeyIndex {
+            keys: Vec::new(),
+            starts: Vec::new(),
+            postings: Vec::with_capacity(pairs.len()),
+            directory: Vec::new(),
+            shift: 0,
             principals,
+        };
+        for (hash, principal) in pairs {
+            if index.keys.last() != Some(&hash) {
+                index.keys.push(hash);
+                index.starts.push(index.postings.len() as u32);
+            }
+            index.postings.push(principal);
         }
+        index.starts.push(index.postings.len() as u32);
+        let bits = index.keys.len().max(2).next_power_of_two().trailing_zeros();
+        index.shift = 64 - bits;
+        let buckets = 1usize << bits;
+        index.directory = Vec::with_capacity(buckets + 1);
+        let mut k = 0;
+        for bucket in 0..=buckets as u64 {
+            while k < index.keys.len() && (index.keys[k] >> index.shift) < bucket {
+                k += 1;
+            }
+            index.directory.push(k as u32);
+        }
+        index
     }
 
     fn get(&self, key: Key) -> &[u32] {
-        self.ranges.get(&key.hash).map_or(&[], |&(start, end)| {
-            &self.postings[start as usize..end as usize]
-        })
+        let bucket = (key.hash >> self.shift) as usize;
+        let (first, end) = (self.directory[bucket], self.directory[bucket + 1]);
+        for k in first as usize..end as usize {
+            if self.keys[k] == key.hash {
+                return &self.postings[self.starts[k] as usize..self.starts[k + 1] as usize];
+            }
+        }
+        &[]
+    }
+
+    /// The principals (sorted, distinct) holding any of `keys` (only the exact kinds when
+    /// `exact_only`), skipping keys held by more principals than their kind's cap.
+    fn lookup(&self, keys: &[Key], exact_only: bool, found: &mut Vec<u32>) {
+        found.clear();
+        for &key in keys {
+            if exact_only && !key.kind.is_exact() {
+                continue;
+            }
+            let postings = self.get(key);
+            if postings.len() <= key.kind.cap() {
+                found.extend_from_slice(postings);
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
     }
 }
 
-/// The keys a user is indexed under, and (`tokens`) its rare-name tokens.
-fn user_keys(user: &User, tokens: bool) -> Vec<Key> {
-    let mut keys = Vec::with_capacity(12);
+/// The keys a user is found under: its identifiers and names (not its name tokens).
+fn user_keys(user: &User, out: &mut Vec<Key>) {
     for ext in &user.external_ids {
-        keys.push(Key::hash(KeyKind::ExternalId, &[&ext.issuer, &ext.id]));
+        out.push(Key::pair(KeyKind::ExternalId, &ext.issuer, &ext.id));
         if is_long_id(&ext.id) {
-            keys.push(Key::hash(KeyKind::ExternalIdValue, &[&ext.id]));
+            out.push(Key::text(KeyKind::ExternalIdValue, &ext.id));
         }
     }
     if !user.user_name.is_empty() {
-        keys.push(Key::hash(KeyKind::UserName, &[&user.user_name]));
+        out.push(Key::text(KeyKind::UserName, &user.user_name));
     }
     for email in &user.emails {
         if !email.value.is_empty() {
-            keys.push(Key::hash(KeyKind::Email, &[&email.value]));
+            out.push(Key::text(KeyKind::Email, &email.value));
         }
     }
     for address in addresses(user) {
         let local = local_part(address);
         if !local.is_empty() {
-            keys.push(Key::hash(KeyKind::LocalPart, &[local]));
+            out.push(Key::text(KeyKind::LocalPart, local));
         }
     }
     if let Some(display) = &user.display_name {
         if !display.trim().is_empty() {
-            keys.push(Key::words(KeyKind::DisplayName, display));
+            out.push(Key::words(KeyKind::DisplayName, display));
         }
     }
-    if let Some(name) = &user.name {
-        if let (Some(given), Some(family)) = (&name.given_name, &name.family_name) {
-            keys.push(Key::hash(
-                KeyKind::PersonName,
-                &[given.trim(), family.trim()],
-            ));
-        }
+    if let Some((given, family)) = person_name(user) {
+        out.push(Key::pair(KeyKind::PersonName, given.trim(), family.trim()));
     }
-    if tokens {
-        for token in UserNames::of(user).tokens {
-            keys.push(Key::hash(KeyKind::Token, &[&token]));
-        }
-    }
-    keys
+    dedup_keys(out);
 }
 
-/// What an old user looks up, each with the most postings worth comparing.
-fn user_lookups(old: &User) -> Vec<(Key, usize)> {
-    user_keys(old, false)
-        .into_iter()
-        .map(|key| {
-            let cap = match key.kind {
-                KeyKind::LocalPart => MAX_LOCAL_PART_POSTINGS,
-                KeyKind::DisplayName | KeyKind::PersonName => MAX_NAME_POSTINGS,
-                _ => MAX_EXACT_POSTINGS,
-            };
-            (key, cap)
-        })
-        .collect()
+/// The rare-name lookups of a user: the tokens of its user name's local part and display
+/// name (one-letter tokens, initials, say nothing).
+fn user_token_keys(user: &User, out: &mut Vec<Key>) {
+    let local = name_tokens(local_part(&user.user_name));
+    let display = display_sources(user).into_iter().flat_map(name_tokens);
+    for token in local.chain(display) {
+        if token.chars().nth(1).is_some() {
+            out.push(Key::text(KeyKind::Token, token));
+        }
+    }
+    dedup_keys(out);
 }
 
-fn group_keys(group: &Group, tokens: bool) -> Vec<Key> {
-    let mut keys = Vec::with_capacity(8);
+fn group_keys(group: &Group, out: &mut Vec<Key>) {
     for ext in &group.external_ids {
-        keys.push(Key::hash(KeyKind::ExternalId, &[&ext.issuer, &ext.id]));
+        out.push(Key::pair(KeyKind::ExternalId, &ext.issuer, &ext.id));
         if is_long_id(&ext.id) {
-            keys.push(Key::hash(KeyKind::ExternalIdValue, &[&ext.id]));
+            out.push(Key::text(KeyKind::ExternalIdValue, &ext.id));
         }
     }
     if !group.display_name.trim().is_empty() {
-        keys.push(Key::words(KeyKind::DisplayName, &group.display_name));
+        out.push(Key::words(KeyKind::DisplayName, &group.display_name));
     }
-    let name = NameForm::group(&group.display_name);
-    if !name.compact.is_empty() {
-        keys.push(Key::hash(KeyKind::NormalisedName, &[&name.compact]));
+    let mut tokens = group_name_tokens(&group.display_name).peekable();
+    if tokens.peek().is_some() {
+        // The tokens run together, as `NameForm::compact` and `same_group_name` see them.
+        let normalised = tokens.fold(KeyBuilder::new(KeyKind::NormalisedName), |key, token| {
+            key.folded(token)
+        });
+        out.push(normalised.finish());
     }
-    if tokens {
-        let mut unique = name.tokens;
-        unique.sort_unstable();
-        unique.dedup();
-        for token in unique.iter().filter(|t| t.chars().count() >= 2) {
-            keys.push(Key::hash(KeyKind::Token, &[token]));
-        }
-    }
-    keys
+    dedup_keys(out);
 }
 
-fn group_lookups(old: &Group) -> Vec<(Key, usize)> {
-    group_keys(old, false)
-        .into_iter()
-        .map(|key| {
-            let cap = match key.kind {
-                KeyKind::DisplayName | KeyKind::NormalisedName => MAX_NAME_POSTINGS,
-                _ => MAX_EXACT_POSTINGS,
-            };
-            (key, cap)
-        })
-        .collect()
+fn group_token_keys(group: &Group, out: &mut Vec<Key>) {
+    for token in group_name_tokens(&group.display_name) {
+        if token.chars().nth(1).is_some() {
+            out.push(Key::text(KeyKind::Token, token));
+        }
+    }
+    dedup_keys(out);
+}
+
+fn dedup_keys(keys: &mut Vec<Key>) {
+    keys.sort_unstable_by_key(|key| key.hash);
+    keys.dedup_by_key(|key| key.hash);
 }
 
 #[cfg(test)]
@@ -1541,6 +1636,7 @@ mod tests {
             group("g-3", "aws-web-oncall", OLD, "g3"),
             group("g-4", "aws-sre-breakglass", OLD, "g4"),
             group("g-5", "aws-ml-developers", OLD, "g5"),
+            group("g-6", "aws-web-read-only", OLD, "g6"),
         ];
         let new = vec![
             group("n-1", "sg-aws-platform-admins", NEW, "n1"),
@@ -1548,6 +1644,7 @@ mod tests {
             group("n-3", "aws-web-oncall", NEW, "n3"),
             group("n-4", "break-glass", OLD, "g4"),
             group("n-5", "sg-aws-ml-developer", NEW, "n5"),
+            group("n-6", "AWS Web ReadOnly", NEW, "n6"),
         ];
         let baseline = snapshot(Vec::new(), old.clone());
         let mut all = old;
@@ -1584,6 +1681,43 @@ mod tests {
         assert_eq!(ml.principal_id.as_str(), "n-5");
         assert!(ml.similarity.unwrap() < 1.0);
         assert!(platform.confidence > ml.confidence);
+        let read_only = top("g-6");
+        assert_eq!(
+            (read_only.principal_id.as_str(), read_only.similarity),
+            ("n-6", Some(1.0))
+        );
+    }
+
+    #[test]
+    fn keys_fold_case_and_stream_across_calls() {
+        let word = |text: &str| u64::from_le_bytes(text.as_bytes().try_into().unwrap());
+        assert_eq!(ascii_lowercase_word(word("AZaz@[`{")), word("azaz@[`{"));
+        let key = |parts: &[&str]| {
+            parts
+                .iter()
+                .fold(KeyBuilder::new(KeyKind::Token), |b, p| b.folded(p))
+                .finish()
+                .hash
+        };
+        assert_eq!(
+            key(&["ReadOnlyAccessGroup"]),
+            key(&["read", "only", "ACCESS", "group"])
+        );
+        assert_eq!(key(&["ÉLODIE.Dupont"]), key(&["élodie.dupont"]));
+        assert_ne!(key(&["ab"]), key(&["ab\0"]));
+        assert_ne!(key(&["readonly"]), key(&["readonlx"]));
+        assert_ne!(
+            Key::pair(KeyKind::PersonName, "ab", "c").hash,
+            Key::pair(KeyKind::PersonName, "a", "bc").hash
+        );
+        assert_ne!(
+            Key::text(KeyKind::UserName, "x").hash,
+            Key::text(KeyKind::Email, "x").hash
+        );
+        assert_eq!(
+            Key::words(KeyKind::DisplayName, " Ana   CHEN ").hash,
+            Key::words(KeyKind::DisplayName, "ana chen").hash
+        );
     }
 
     #[test]
