@@ -1,5 +1,6 @@
 //! The command line: argument definitions and the headless commands.
 
+mod apply;
 mod audit;
 mod dev;
 mod export;
@@ -46,6 +47,8 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Compute the changeset from a baseline, a mapping and the current state; write it as a plan (read-only).
     Plan(plan::PlanArgs),
+    /// Apply a plan: creates, then deletes; journaled and resumable. Writes to AWS after a typed confirmation.
+    Apply(apply::ApplyArgs),
     /// Developer tools: synthetic organizations for tests, demos and benchmarks.
     #[command(subcommand)]
     Dev(dev::DevCommand),
@@ -112,8 +115,17 @@ async fn load_live(live: &LiveArgs, show_progress: bool) -> anyhow::Result<LoadO
 }
 
 /// Runs the parsed command. Errors are printed by `main`.
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+/// Runs the command; `Ok` carries the exit code of a command that ran but did not reach its goal
+/// (e.g. an apply with failed operations), after it said why.
+pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    use std::process::ExitCode;
+    if let Some(Command::Apply(args)) = cli.command {
+        return Ok(match apply::run(&cli.live, args).await? {
+            apply::Outcome::Complete => ExitCode::SUCCESS,
+            apply::Outcome::Incomplete => ExitCode::from(1),
+        });
+    }
+    let () = match cli.command {
         None => tui::run(Source::Live(cli.live.options())).await,
         Some(Command::Tui(args)) => match args.snapshot {
             Some(path) => tui::run(Source::Snapshot(path)).await,
@@ -124,5 +136,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Audit(args)) => audit::run(&cli.live, args).await,
         Some(Command::Plan(args)) => plan::run(&cli.live, args).await,
         Some(Command::Dev(command)) => dev::run(&cli.live, command).await,
-    }
+        Some(Command::Apply(_)) => unreachable!("handled above"),
+    }?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,444 @@
+//! `cutover apply PLAN`: the only command that writes account and application assignments.
+//!
+//! Reads the plan and its journal, connects, refuses a plan for another instance, re-reads the
+//! places the plan touches and refuses drift that changes the outcome (unless `--force`),
+//! shows the summary and asks for the instance id to be typed (or `--yes`), then runs the
+//! executor with a progress bar. Ctrl-C stops new writes, lets outstanding ones finish, and
+//! says how to resume.
+
+use super::LiveArgs;
+use crate::apply::drift;
+use crate::apply::journal::{self, JournalState, JournalWriter, OpState};
+use crate::apply::{self, ApplyEvent, ApplyOptions, ApplyReport, Control, Phase, StartingPoint};
+use crate::aws::AwsBackend;
+use crate::backend::Writer;
+use crate::model::Action;
+use crate::plan::file::PlanFile;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The plan file from `cutover plan`.
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+
+    /// Do not ask for the instance id to be typed (for automation).
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Writes outstanding at once (AWS allows 10 to 15 asynchronous assignment writes).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub max_in_flight: usize,
+
+    /// The journal (default: next to the plan, `<plan>.journal.jsonl`).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+
+    /// Retry only the operations that failed in an earlier run; start nothing new.
+    #[arg(long)]
+    pub retry_failed: bool,
+
+    /// Apply even though the touched places drifted in a way that changes the outcome (the
+    /// drift is recorded in the journal).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Status polls per write before it is left "unknown" for the next run.
+    #[arg(long, default_value_t = 40, value_name = "N", hide_short_help = true)]
+    pub poll_budget: u32,
+
+    /// Milliseconds between the first status polls of a write (later polls back off).
+    #[arg(long, default_value_t = 1000, value_name = "MS", hide_short_help = true)]
+    pub poll_interval_ms: u64,
+}
+
+/// How `apply` ended, for the exit code.
+pub enum Outcome {
+    Complete,
+    Incomplete,
+}
+
+pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
+    let text = std::fs::read_to_string(&args.plan)
+        .with_context(|| format!("cannot read the plan {}", args.plan.display()))?;
+    let plan = PlanFile::from_json(&text)
+        .with_context(|| format!("cannot use {} as a plan", args.plan.display()))?;
+    let journal_path = args
+        .journal
+        .clone()
+        .unwrap_or_else(|| journal::default_path(&args.plan));
+    let prior = read_journal(&journal_path, &plan)?;
+    let total = plan.body.operations.len();
+    let done_before = prior.ops.iter().filter(|s| **s == OpState::Done).count();
+    if total > 0 && done_before == total {
+        println!(
+            "Nothing to do: all {total} operations are done (journal {}). Check the result with `cutover verify {}`.",
+            journal_path.display(),
+            args.plan.display()
+        );
+        return Ok(Outcome::Complete);
+    }
+    if total == 0 {
+        println!("The plan has no operations: the target was already reached when it was made.");
+        return Ok(Outcome::Complete);
+    }
+
+    let backend = AwsBackend::connect(live.options()).await?;
+    let instance = backend.instance().clone();
+    if instance.instance_arn != plan.body.target.instance_arn {
+        bail!(
+            "this plan is for instance {}, but the credentials and flags reach {}: use the profile/--region/--instance-arn of the plan's instance",
+            plan.body.target.instance_arn,
+            instance.instance_arn
+        );
+    }
+
+    eprintln!(
+        "Reading the {} places the plan touches…",
+        plan.body.fingerprint.touched.len()
+    );
+    let observed = apply::observe(&backend, &plan)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read the current assignments: {e}"))?;
+    let drift = drift::check(&plan, &prior, &observed);
+    let blocking: Vec<&drift::Drift> = drift
+        .iter()
+        .filter(|d| d.changes_outcome.is_some())
+        .collect();
+    if !drift.is_empty() {
+        eprintln!(
+            "The instance changed since the plan was made ({} place{}):",
+            drift.len(),
+            if drift.len() == 1 { "" } else { "s" }
+        );
+        for line in drift.iter().flat_map(|d| d.lines()) {
+            eprintln!("  {line}");
+        }
+    }
+    if !blocking.is_empty() && !args.force {
+        bail!(
+            "the plan is stale: the drift above changes what applying it would do. Export the current state and run `cutover plan` again, or pass --force to apply it anyway (the drift is recorded in the journal)"
+        );
+    }
+
+    print_summary(&plan, &prior, &journal_path, &instance.instance_arn);
+    if !args.yes {
+        confirm(&instance.instance_arn)?;
+    }
+
+    let options = ApplyOptions {
+        max_in_flight: args.max_in_flight.max(1),
+        poll_budget: args.poll_budget.max(1),
+        poll_initial: Duration::from_millis(args.poll_interval_ms),
+        poll_max: Duration::from_millis(args.poll_interval_ms.max(1) * 5),
+        only_failed: args.retry_failed,
+        forced_drift: if args.force {
+            blocking.iter().flat_map(|d| d.lines()).collect()
+        } else {
+            Vec::new()
+        },
+    };
+    let control = Control::default();
+    let stopper = control.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nStopping: no new writes; waiting for the outstanding ones to finish…");
+            stopper.stop();
+        }
+    });
+    let (events, receiver) = mpsc::unbounded_channel();
+    let display = spawn_progress(
+        receiver,
+        &plan,
+        &prior,
+        std::io::stderr().is_terminal(),
+        &backend,
+    );
+    let mut writer = JournalWriter::open(&journal_path)?;
+    let started = Instant::now();
+    let calls_before = backend.stats();
+    let report = apply::execute(
+        &backend,
+        &plan,
+        &mut writer,
+        StartingPoint { prior, observed },
+        &options,
+        &control,
+        Some(events),
+    )
+    .await?;
+    let _ = display.await;
+    let stats = backend.stats();
+    print_report(
+        &plan,
+        &report,
+        &args.plan,
+        &journal_path,
+        started.elapsed(),
+        stats.calls - calls_before.calls,
+        stats.throttles - calls_before.throttles,
+    );
+    Ok(if report.complete() {
+        Outcome::Complete
+    } else {
+        Outcome::Incomplete
+    })
+}
+
+fn read_journal(path: &Path, plan: &PlanFile) -> Result<JournalState> {
+    let contents = journal::read(path)?;
+    if contents.torn_tail {
+        eprintln!(
+            "note: the journal's last line was cut off (the previous run was killed while writing it); it is ignored and the operation is checked against AWS"
+        );
+    }
+    Ok(JournalState::replay(
+        path,
+        &contents.records,
+        plan.body.operations.len(),
+        &plan.checksum,
+    )?)
+}
+
+fn print_summary(plan: &PlanFile, prior: &JournalState, journal: &Path, instance: &str) {
+    let body = &plan.body;
+    println!(
+        "Apply {} creates, then {} deletes to {} ({}).",
+        crate::humanize::thousands(body.summary.creates as u64),
+        crate::humanize::thousands(body.summary.deletes as u64),
+        instance,
+        body.target.region.as_deref().unwrap_or("region not recorded"),
+    );
+    println!(
+        "Planned {} against the state of {}; {} high and {} medium risks were listed in the plan.",
+        body.created_at.format("%Y-%m-%d %H:%M UTC"),
+        body.inputs.current_captured_at.format("%Y-%m-%d %H:%M UTC"),
+        body.summary.high_risks,
+        body.summary.medium_risks
+    );
+    if !body.options.allow_role_deletion {
+        let held = body.operations.iter().filter(|o| o.empties_pair).count();
+        if held > 0 {
+            println!("{held} deletes would empty their (account, permission set) pair: they are held back (plan with --allow-role-deletion to run them).");
+        }
+    }
+    if prior.runs > 0 {
+        let count = |f: fn(&OpState) -> bool| prior.ops.iter().filter(|s| f(s)).count();
+        println!(
+            "Resuming (journal {}, {} earlier run{}): {} done, {} failed, {} unknown (settled first), {} not started.",
+            journal.display(),
+            prior.runs,
+            if prior.runs == 1 { "" } else { "s" },
+            count(|s| *s == OpState::Done),
+            count(|s| matches!(s, OpState::Failed { .. })),
+            count(|s| matches!(s, OpState::Unknown { .. })),
+            count(|s| matches!(s, OpState::NotStarted | OpState::HeldBack)),
+        );
+    } else {
+        println!("Journal: {}", journal.display());
+    }
+}
+
+fn confirm(instance_arn: &str) -> Result<()> {
+    let instance_id = instance_arn.rsplit('/').next().unwrap_or(instance_arn);
+    if !std::io::stdin().is_terminal() {
+        bail!("no terminal to confirm on: pass --yes to apply without typing the instance id");
+    }
+    print!("Type the instance id ({instance_id}) to write to it, anything else to cancel: ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if answer.trim() != instance_id {
+        bail!("not confirmed: nothing was written");
+    }
+    Ok(())
+}
+
+fn spawn_progress<W: Writer>(
+    mut events: mpsc::UnboundedReceiver<ApplyEvent>,
+    plan: &PlanFile,
+    prior: &JournalState,
+    visible: bool,
+    _writer: &W,
+) -> tokio::task::JoinHandle<()> {
+    let creates = plan.body.summary.creates as u64;
+    let deletes = plan.body.summary.deletes as u64;
+    let actions: Vec<Action> = plan.body.operations.iter().map(|o| o.action).collect();
+    let mut done: Vec<bool> = prior.ops.iter().map(|s| *s == OpState::Done).collect();
+    tokio::spawn(async move {
+        let target = if visible {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let multi = MultiProgress::with_draw_target(target);
+        let style = ProgressStyle::with_template(
+            "{prefix:>8} {bar:36} {pos:>6}/{len:6} {per_sec:>9} ETA {eta} {msg}",
+        )
+        .expect("template");
+        let create_bar = multi.add(ProgressBar::new(creates).with_style(style.clone()));
+        create_bar.set_prefix("creates");
+        let delete_bar = multi.add(ProgressBar::new(deletes).with_style(style));
+        delete_bar.set_prefix("deletes");
+        delete_bar.set_message("(after every create)");
+        let already = |action| {
+            done.iter()
+                .zip(&actions)
+                .filter(|(d, a)| **d && **a == action)
+                .count() as u64
+        };
+        create_bar.set_position(already(Action::Create));
+        delete_bar.set_position(already(Action::Delete));
+        let (mut failed, mut unknown) = (0u64, 0u64);
+        while let Some(event) = events.recv().await {
+            match event {
+                ApplyEvent::Phase(Phase::Deletes) => delete_bar.set_message(""),
+                ApplyEvent::Op { op, state, .. } => {
+                    let index = op as usize - 1;
+                    let bar = match actions[index] {
+                        Action::Create => &create_bar,
+                        Action::Delete => &delete_bar,
+                    };
+                    match state {
+                        OpState::Done if !done[index] => {
+                            done[index] = true;
+                            bar.inc(1);
+                        }
+                        OpState::Failed { .. } => failed += 1,
+                        OpState::Unknown { .. } => unknown += 1,
+                        _ => {}
+                    }
+                    if failed + unknown > 0 {
+                        create_bar.set_message(format!("{failed} failed, {unknown} unknown"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        create_bar.finish();
+        delete_bar.finish();
+    })
+}
+
+fn print_report(
+    plan: &PlanFile,
+    report: &ApplyReport,
+    plan_path: &Path,
+    journal: &Path,
+    elapsed: Duration,
+    calls: u64,
+    throttles: u64,
+) {
+    let ops = &plan.body.operations;
+    println!(
+        "{} of {} operations done; {} failed, {} unknown, {} held back, {} not started. {} API calls, {} throttled (retried), {:.1} s.",
+        report.done(),
+        ops.len(),
+        report.failed(),
+        report.unknown(),
+        report.held_back(),
+        report.not_started(),
+        calls,
+        throttles,
+        elapsed.as_secs_f64()
+    );
+    let mut shown = 0;
+    for (op, state) in ops.iter().zip(&report.states) {
+        if let OpState::Failed { code, message } = state {
+            if shown < 20 {
+                let what = format!(
+                    "{} {} {} {} {}",
+                    match op.action {
+                        Action::Create => "create",
+                        Action::Delete => "delete",
+                    },
+                    op.account_name
+                        .as_deref()
+                        .or(op.account_id.as_ref().map(|a| a.as_str()))
+                        .or(op.application_name.as_deref())
+                        .unwrap_or(""),
+                    op.permission_set_name.as_deref().unwrap_or(""),
+                    op.principal_type,
+                    if op.principal_name.is_empty() {
+                        op.principal_id.as_str()
+                    } else {
+                        &op.principal_name
+                    },
+                );
+                println!(
+                    "  FAILED #{} {what}: {}{}",
+                    op.id,
+                    code.as_deref()
+                        .map(|c| format!("{c}: "))
+                        .unwrap_or_default(),
+                    message.as_deref().unwrap_or("")
+                );
+                println!("      → {}", hint(code.as_deref(), message.as_deref()));
+            }
+            shown += 1;
+        }
+    }
+    if shown > 20 {
+        println!(
+            "  … {} more failures in the journal {}",
+            shown - 20,
+            journal.display()
+        );
+    }
+    if let Some(reason) = &report.fatal {
+        println!("Stopped: the credentials stopped working ({reason}). Log in again (e.g. `aws sso login`) and run apply again.");
+    }
+    if let Some(reason) = &report.deletes_waiting {
+        println!("Deletes not run: {reason}.");
+    }
+    if report.held_back() > 0 {
+        println!(
+            "{} deletes held back: each would delete a permission set's IAM role in its account. Plan with --allow-role-deletion if that is intended.",
+            report.held_back()
+        );
+    }
+    if report.complete() {
+        println!(
+            "Done. Check the result with `cutover verify {}`.",
+            plan_path.display()
+        );
+    } else if report.interrupted || report.failed() + report.unknown() + report.not_started() > 0
+    {
+        println!(
+            "Resume with `cutover apply {}` (it reads the journal {}, settles unknown writes and never repeats a successful one){}.",
+            plan_path.display(),
+            journal.display(),
+            if report.failed() > 0 {
+                "; `--retry-failed` retries only the failures"
+            } else {
+                ""
+            }
+        );
+    }
+}
+
+/// What to do about a failed write.
+fn hint(code: Option<&str>, message: Option<&str>) -> &'static str {
+    let message = message.unwrap_or("").to_ascii_lowercase();
+    match code {
+        Some("AccessDeniedException") => {
+            "the credentials may not change this account's assignments: permission sets in the management account need management-account credentials (a delegated administrator cannot); fix, then rerun with --retry-failed"
+        }
+        Some("ConflictException") => {
+            "another change to this (account, permission set) pair was in progress; rerun apply"
+        }
+        Some("ResourceNotFoundException") => {
+            "the principal, permission set or account no longer exists: plan again"
+        }
+        _ if message.contains("policy") => {
+            "a customer managed policy or permissions boundary the permission set names is missing in that account: create it there, then rerun with --retry-failed"
+        }
+        _ => "see the journal and the log for details; rerun with --retry-failed after fixing the cause",
+    }
+}
