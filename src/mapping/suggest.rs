@@ -31,6 +31,17 @@ pub struct Candidate {
     pub reason: String,
 }
 
+/// An old principal with exactly one exact-evidence successor that no other old principal
+/// claims: safe to offer for bulk acceptance (the admin still confirms the count).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExactMatch {
+    pub principal_type: PrincipalType,
+    pub old_id: PrincipalId,
+    pub new_id: PrincipalId,
+    /// Every piece of evidence for the pair, strongest first (the first is exact).
+    pub evidence: Vec<Evidence>,
+}
+
 /// Suggestions over one (baseline, current) pair, indexed once.
 pub struct Suggester<'s> {
     _baseline: &'s Snapshot,
@@ -52,6 +63,16 @@ impl<'s> Suggester<'s> {
         _old_id: &PrincipalId,
         _limit: usize,
     ) -> Vec<Candidate> {
+        Vec::new()
+    }
+
+    /// Candidates for every old principal (baseline users, then groups, in baseline order).
+    pub fn suggest_all(&self, _limit: usize) -> Vec<(PrincipalType, PrincipalId, Vec<Candidate>)> {
+        Vec::new()
+    }
+
+    /// The matches safe to bulk-accept, in baseline order (users, then groups).
+    pub fn unambiguous_exact(&self) -> Vec<ExactMatch> {
         Vec::new()
     }
 }

@@ -928,6 +928,14 @@ impl<'s> Planner<'s> {
     pub fn options(&self) -> PlanOptions {
         self.options
     }
+
+    /// The risks of the plan as it stands, most severe first: what [`Planner::changeset`]
+    /// reports, without writing every operation out (the TUI's live preview asks after every
+    /// edit). Linear in the old principals with access, the (account, permission set) pairs
+    /// and the decisions.
+    pub fn current_risks(&self) -> Vec<Risk> {
+        self.risks(&Names::new(self.baseline, self.current))
+    }
 }
 
 fn unique_by_name<'s>(
