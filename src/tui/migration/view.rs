@@ -521,11 +521,21 @@ fn render_preview(m: &Migration, frame: &mut Frame, area: Rect, wide: bool, them
         left.push(Line::styled("✔ nobody loses access", theme.good));
     }
     let missing = c.missing_permission_sets + c.missing_accounts + c.missing_applications;
+    let missing = if p.risks_skipped {
+        s.assignments_missing_target
+    } else {
+        missing
+    };
     let mut counts = vec![
         format!("{} roles deleted", s.emptied_pairs),
         format!("{} shared successors", s.shared_successors),
     ];
-    if missing > 0 {
+    if missing > 0 && p.risks_skipped {
+        counts.push(format!(
+            "{} assignments cannot be carried over (missing in current)",
+            s.assignments_missing_target
+        ));
+    } else if missing > 0 {
         counts.push(format!(
             "missing: {} permission sets, {} accounts, {} apps ({} assignments)",
             c.missing_permission_sets,
@@ -560,13 +570,23 @@ fn render_preview(m: &Migration, frame: &mut Frame, area: Rect, wide: bool, them
             join(&p.by_principal)
         )));
     }
-    left.push(Line::styled(
-        format!(
-            "RISKS {} high · {} medium · {} info",
-            c.high, c.medium, c.info
-        ),
-        theme.heading,
-    ));
+    if p.risks_skipped {
+        left.push(Line::styled(
+            format!(
+                "RISKS not listed live above {} old principals with access: w writes them into the plan",
+                thousands(super::state::RISK_LIST_MAX_PRINCIPALS)
+            ),
+            theme.heading,
+        ));
+    } else {
+        left.push(Line::styled(
+            format!(
+                "RISKS {} high · {} medium · {} info",
+                c.high, c.medium, c.info
+            ),
+            theme.heading,
+        ));
+    }
     for (severity, message) in &p.risks {
         left.push(Line::from(vec![
             Span::styled(
