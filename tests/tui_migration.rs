@@ -205,15 +205,30 @@ fn picking_a_successor_by_hand_maps_it_and_replans() {
 }
 
 #[test]
-fn enter_without_a_suggestion_says_how_to_map_by_hand() {
-    let mut app = demo_app();
-    // The suggester of this branch is a stub: no candidates yet.
-    assert!(m(&app).candidates.is_empty());
-    let effects = key(&mut app, KeyCode::Enter);
-    assert!(effects.is_empty());
-    assert!(m(&app).mapping().is_empty());
-    let message = app.message.clone().unwrap();
-    assert!(message.contains("p picks a successor by hand"), "{message}");
+fn enter_accepts_the_highlighted_candidate_or_says_how_to_map_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app_with(Some(dir.path().join("map.csv")), WIDTH, HEIGHT);
+    let row = m(&app).selected_row().unwrap().id.clone();
+    // The suggester on this branch is a stub (no candidates); with the real one the first
+    // row has some. Either way Enter does what the screen shows.
+    match m(&app).candidates.first().map(|c| c.id.clone()) {
+        None => {
+            let effects = key(&mut app, KeyCode::Enter);
+            assert!(effects.is_empty());
+            assert!(m(&app).mapping().is_empty());
+            let message = app.message.clone().unwrap();
+            assert!(message.contains("p picks a successor by hand"), "{message}");
+        }
+        Some(first) => {
+            let effects = key(&mut app, KeyCode::Enter);
+            assert_eq!(effects.len(), 1, "one autosave");
+            assert_eq!(m(&app).mapping().successor(&row), Some(&first));
+            assert_eq!(
+                m(&app).mapping().get(&row).unwrap().method.as_deref(),
+                Some("suggested")
+            );
+        }
+    }
 }
 
 #[test]
@@ -277,14 +292,19 @@ fn bulk_accept_asks_with_the_count_then_accepts_only_undecided_ones() {
     let path = dir.path().join("map.csv");
     let mut app = app_with(Some(path.clone()), WIDTH, HEIGHT);
 
-    // The stub suggester finds no exact match: A says so and changes nothing.
+    // A offers what the suggester found (the stub on this branch finds nothing, and A says
+    // so); n declines without a change.
+    let found = m(&app).pending_exact();
     key(&mut app, KeyCode::Char('A'));
-    assert!(matches!(m(&app).mode, MapMode::Normal));
-    assert!(app
-        .message
-        .clone()
-        .unwrap()
-        .contains("no unambiguous exact match"));
+    if found == 0 {
+        assert!(matches!(m(&app).mode, MapMode::Normal));
+        let message = app.message.clone().unwrap();
+        assert!(message.contains("no unambiguous exact match"), "{message}");
+    } else {
+        assert!(matches!(&m(&app).mode, MapMode::Confirm(p) if p.len() == found));
+        key(&mut app, KeyCode::Char('n'));
+    }
+    assert!(m(&app).mapping().is_empty());
 
     // The real suggester's matches are what `A` offers; the ground truth stands in for them.
     let truth = demo_ground_truth();
@@ -387,7 +407,11 @@ fn a_group_shows_both_groups_members() {
         .filter(|gm| gm.group_id == old_group.group_id)
         .count();
     assert_eq!(group.old.len(), old_members);
-    assert!(group.new_name.is_none(), "no candidate, not mapped yet");
+    assert_eq!(
+        group.new_name,
+        m(&app).candidates.first().map(|c| c.name.clone()),
+        "not mapped yet: the top candidate's members, if any"
+    );
 
     key(&mut app, KeyCode::Char('p'));
     type_text(&mut app, &new_group.display_name);
