@@ -211,7 +211,11 @@ fn enter_accepts_the_highlighted_candidate_or_says_how_to_map_by_hand() {
     let row = m(&app).selected_row().unwrap().id.clone();
     // The suggester on this branch is a stub (no candidates); with the real one the first
     // row has some. Either way Enter does what the screen shows.
-    match m(&app).candidates.first().map(|c| c.id.clone()) {
+    match m(&app)
+        .candidates
+        .first()
+        .map(|c| (c.id.clone(), c.method.clone()))
+    {
         None => {
             let effects = key(&mut app, KeyCode::Enter);
             assert!(effects.is_empty());
@@ -219,13 +223,14 @@ fn enter_accepts_the_highlighted_candidate_or_says_how_to_map_by_hand() {
             let message = app.message.clone().unwrap();
             assert!(message.contains("p picks a successor by hand"), "{message}");
         }
-        Some(first) => {
+        Some((first, method)) => {
             let effects = key(&mut app, KeyCode::Enter);
             assert_eq!(effects.len(), 1, "one autosave");
             assert_eq!(m(&app).mapping().successor(&row), Some(&first));
             assert_eq!(
                 m(&app).mapping().get(&row).unwrap().method.as_deref(),
-                Some("suggested")
+                Some(method.as_str()),
+                "the method is the strongest evidence"
             );
         }
     }

@@ -98,6 +98,8 @@ pub struct CandidateView {
     pub detail: String,
     pub reason: String,
     pub confidence: f32,
+    /// The mapping file's `method` when accepted: the strongest evidence (`external_id`, ...).
+    pub method: String,
 }
 
 /// Both groups' members, so the admin can judge a group mapping.
@@ -782,8 +784,8 @@ impl Migration {
         };
         match self.candidates.get(self.candidate_selected) {
             Some(candidate) => {
-                let id = candidate.id.clone();
-                self.decide(row, Some(Decision::Successor(id)), Some("suggested"))
+                let (id, method) = (candidate.id.clone(), candidate.method.clone());
+                self.decide(row, Some(Decision::Successor(id)), Some(&method))
             }
             None => {
                 self.message = Some(format!(
@@ -1019,6 +1021,10 @@ impl Migration {
                     None => (c.principal_id.to_string(), String::new()),
                 };
                 CandidateView {
+                    method: c
+                        .evidence
+                        .first()
+                        .map_or_else(|| "suggested".to_owned(), |e| snake_case(&format!("{e:?}"))),
                     id: c.principal_id,
                     name,
                     detail,
