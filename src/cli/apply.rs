@@ -54,7 +54,12 @@ pub struct ApplyArgs {
     pub poll_budget: u32,
 
     /// Milliseconds between the first status polls of a write (later polls back off).
-    #[arg(long, default_value_t = 1000, value_name = "MS", hide_short_help = true)]
+    #[arg(
+        long,
+        default_value_t = 1000,
+        value_name = "MS",
+        hide_short_help = true
+    )]
     pub poll_interval_ms: u64,
 }
 
@@ -213,7 +218,10 @@ fn print_summary(plan: &PlanFile, prior: &JournalState, journal: &Path, instance
         crate::humanize::thousands(body.summary.creates as u64),
         crate::humanize::thousands(body.summary.deletes as u64),
         instance,
-        body.target.region.as_deref().unwrap_or("region not recorded"),
+        body.target
+            .region
+            .as_deref()
+            .unwrap_or("region not recorded"),
     );
     println!(
         "Planned {} against the state of {}; {} high and {} medium risks were listed in the plan.",
@@ -408,8 +416,7 @@ fn print_report(
             "Done. Check the result with `cutover verify {}`.",
             plan_path.display()
         );
-    } else if report.interrupted || report.failed() + report.unknown() + report.not_started() > 0
-    {
+    } else if report.interrupted || report.failed() + report.unknown() + report.not_started() > 0 {
         println!(
             "Resume with `cutover apply {}` (it reads the journal {}, settles unknown writes and never repeats a successful one){}.",
             plan_path.display(),

@@ -5,6 +5,7 @@ mod audit;
 mod dev;
 mod export;
 pub mod logging;
+mod map;
 mod plan;
 mod progress;
 
@@ -39,8 +40,12 @@ pub struct Cli {
 pub enum Command {
     /// Browse the live instance, or a snapshot file, in the terminal UI (read-only).
     Tui(TuiArgs),
-    /// Browse the bundled demo organization in the terminal UI: no AWS account needed.
-    Demo,
+    /// Browse the bundled demo organization in the terminal UI, and try its migration screen
+    /// (pane 7): no AWS account needed.
+    Demo(map::DemoArgs),
+    /// Map the old principals of a baseline snapshot to their successors, with the changeset
+    /// re-planned on every edit (the terminal UI's migration screen).
+    Map(map::MapArgs),
     /// Load everything from a live instance and write it as a snapshot file (read-only).
     Export(export::ExportArgs),
     /// Who has access to what: one row per (user, account, permission set), with the path.
@@ -131,7 +136,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             Some(path) => tui::run(Source::Snapshot(path)).await,
             None => tui::run(Source::Live(cli.live.options())).await,
         },
-        Some(Command::Demo) => tui::run(Source::Demo).await,
+        Some(Command::Demo(args)) => map::demo(args).await,
+        Some(Command::Map(args)) => map::run(&cli.live, args).await,
         Some(Command::Export(args)) => export::run(&cli.live, args).await,
         Some(Command::Audit(args)) => audit::run(&cli.live, args).await,
         Some(Command::Plan(args)) => plan::run(&cli.live, args).await,

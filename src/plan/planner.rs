@@ -722,6 +722,21 @@ impl<'s> Planner<'s> {
             .collect()
     }
 
+    /// [`Planner::ops_by_principal`] with each principal's type and id instead of a label: no
+    /// name index is built, for callers that keep their own names (the TUI, after every edit).
+    pub fn ops_by_principal_id(&self, limit: usize) -> Vec<(PrincipalType, &'s str, usize, usize)> {
+        let mut groups: Vec<(&u32, &(u32, u32))> = self.principal_ops.iter().collect();
+        groups.sort_by_key(|(principal, ops)| (std::cmp::Reverse(ops.0 + ops.1), **principal));
+        groups
+            .into_iter()
+            .take(limit)
+            .map(|(&principal, ops)| {
+                let (principal_type, id) = self.principals[principal as usize];
+                (principal_type, id, ops.0 as usize, ops.1 as usize)
+            })
+            .collect()
+    }
+
     fn named(&self, principal: u32, names: &Names<'_>) -> NamedPrincipal {
         let (principal_type, id) = self.principals[principal as usize];
         NamedPrincipal {
@@ -940,6 +955,14 @@ impl<'s> Planner<'s> {
 
     pub fn options(&self) -> PlanOptions {
         self.options
+    }
+
+    /// The risks of the plan as it stands, most severe first: what [`Planner::changeset`]
+    /// reports, without writing every operation out (the TUI's live preview asks after every
+    /// edit). Linear in the old principals with access, the (account, permission set) pairs
+    /// and the decisions.
+    pub fn current_risks(&self) -> Vec<Risk> {
+        self.risks(&Names::new(self.baseline, self.current))
     }
 }
 

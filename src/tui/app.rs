@@ -99,6 +99,10 @@ pub struct App {
     /// tests pin it.
     pub now: chrono::DateTime<chrono::Utc>,
     pub quit: bool,
+    /// Pane 7, when the app was opened with a baseline (`cutover map`, `cutover demo`).
+    pub migration: Option<Box<super::migration::Migration>>,
+    /// The migration screen is shown instead of the browse panes.
+    pub migration_shown: bool,
 }
 
 impl App {
@@ -120,6 +124,8 @@ impl App {
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             now: chrono::Utc::now(),
             quit: false,
+            migration: None,
+            migration_shown: false,
         }
     }
 
@@ -207,6 +213,9 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         self.message = None;
+        if self.mode == Mode::Browse && self.migration_shown {
+            return self.on_migration_key(key);
+        }
         match self.mode {
             Mode::Filter => {
                 self.on_filter_key(key);
@@ -260,6 +269,9 @@ impl App {
             Action::SortNextColumn => self.sort_next(),
             Action::ReverseSort => self.reverse_sort(),
             Action::ExportCsv => return self.export_csv(),
+            Action::OpenMigration => self.open_migration(),
+            // Only the migration screen dispatches these (migration/hook.rs).
+            Action::Map(_) => {}
             Action::Reload => {
                 if self.loading.is_none() {
                     self.loading = Some(Loading::default());
@@ -319,11 +331,12 @@ impl App {
             "help" => self.mode = Mode::Help,
             "reload" => return self.on_action(Action::Reload),
             "export" => return self.export_csv(),
+            "migration" | "map" => self.open_migration(),
             other => match PaneKind::from_command(other) {
                 Some(kind) => self.goto_pane(kind.position()),
                 None => {
                     self.message = Some(format!(
-                        "unknown command :{other} (try :users :groups :ps :accounts :assignments :apps :quit)"
+                        "unknown command :{other} (try :users :groups :ps :accounts :assignments :apps :map :quit)"
                     ))
                 }
             },
@@ -333,6 +346,7 @@ impl App {
 
     fn goto_pane(&mut self, pane: usize) {
         if pane < PaneKind::ALL.len() {
+            self.migration_shown = false;
             self.pane = pane;
             self.stack.clear();
             self.ensure_table(pane);
@@ -555,6 +569,10 @@ impl App {
 
     fn on_mouse(&mut self, mouse: MouseEvent) {
         if self.mode != Mode::Browse {
+            return;
+        }
+        if self.migration_shown {
+            self.on_migration_mouse(mouse);
             return;
         }
         match mouse.kind {

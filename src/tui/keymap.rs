@@ -24,6 +24,26 @@ pub enum Action {
     ReverseSort,
     ExportCsv,
     Reload,
+    /// Pane 7: the migration screen (mapping and the live changeset).
+    OpenMigration,
+    /// A key of the migration screen.
+    Map(MapAction),
+}
+
+/// What the migration screen's own keys do (see `MIGRATION_BINDINGS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapAction {
+    Accept,
+    Pick,
+    NoSuccessor,
+    Unmap,
+    AcceptExact,
+    CycleFilter,
+    WritePlan,
+    ToggleRetireOld,
+    FocusOther,
+    FocusLeft,
+    FocusRight,
 }
 
 /// Where a binding applies.
@@ -33,6 +53,8 @@ pub enum Scope {
     Browse,
     /// Everywhere except while typing a filter or command.
     Always,
+    /// The migration screen (its bindings are in `MIGRATION_BINDINGS`).
+    Migration,
 }
 
 pub struct Binding {
@@ -111,7 +133,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(KeyCode::Char(':'), NONE)],
         label: ":",
         action: Action::StartCommand,
-        help: "command: :users :groups :permission-sets :accounts :assignments :apps :quit",
+        help: "command: :users :groups :permission-sets :accounts :assignments :apps :map :quit",
         hint: true,
         scope: Scope::Browse,
     },
@@ -176,6 +198,14 @@ pub const BINDINGS: &[Binding] = &[
         label: "6",
         action: Action::GotoPane(5),
         help: "applications",
+        hint: false,
+        scope: Scope::Browse,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('7'), NONE)],
+        label: "7",
+        action: Action::OpenMigration,
+        help: "migration: map old principals, see the changeset (with a baseline)",
         hint: false,
         scope: Scope::Browse,
     },
@@ -257,10 +287,177 @@ pub const BINDINGS: &[Binding] = &[
     },
 ];
 
+/// The migration screen's keys. A table of its own so that the `?` help of each screen lists
+/// what works there and still fits the screen; the app-wide keys (`?`, `q`, `:`, the pane
+/// numbers) work on it too.
+pub const MIGRATION_BINDINGS: &[Binding] = &[
+    Binding {
+        keys: &[(KeyCode::Enter, NONE)],
+        label: "⏎",
+        action: Action::Map(MapAction::Accept),
+        help: "accept the highlighted candidate as the successor",
+        hint: true,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('p'), NONE)],
+        label: "p",
+        action: Action::Map(MapAction::Pick),
+        help: "pick any principal of the same type as the successor (type to search)",
+        hint: true,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('n'), NONE)],
+        label: "n",
+        action: Action::Map(MapAction::NoSuccessor),
+        help: "no successor: its access is dropped on purpose",
+        hint: true,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('u'), NONE)],
+        label: "u",
+        action: Action::Map(MapAction::Unmap),
+        help: "unmap: undecided again",
+        hint: true,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('A'), SHIFT), (KeyCode::Char('A'), NONE)],
+        label: "A",
+        action: Action::Map(MapAction::AcceptExact),
+        help: "accept all unambiguous exact matches (asks first, with the count)",
+        hint: true,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('f'), NONE)],
+        label: "f",
+        action: Action::Map(MapAction::CycleFilter),
+        help: "filter: all, unmapped, has access",
+        hint: true,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('/'), NONE)],
+        label: "/",
+        action: Action::StartFilter,
+        help: "search the old principals (fuzzy; name, type, id, successor)",
+        hint: true,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('w'), NONE)],
+        label: "w",
+        action: Action::Map(MapAction::WritePlan),
+        help: "write the plan file (beside the mapping file, or plan.json)",
+        hint: true,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('R'), SHIFT), (KeyCode::Char('R'), NONE)],
+        label: "R",
+        action: Action::Map(MapAction::ToggleRetireOld),
+        help: "retire old on/off: also delete the decided old principals' assignments",
+        hint: false,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[
+            (KeyCode::Tab, NONE),
+            (KeyCode::BackTab, SHIFT),
+            (KeyCode::BackTab, NONE),
+        ],
+        label: "tab",
+        action: Action::Map(MapAction::FocusOther),
+        help: "move between the old principals and the candidates",
+        hint: false,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Left, NONE), (KeyCode::Char('h'), NONE)],
+        label: "←/h",
+        action: Action::Map(MapAction::FocusLeft),
+        help: "focus the old principals",
+        hint: false,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Right, NONE), (KeyCode::Char('l'), NONE)],
+        label: "→/l",
+        action: Action::Map(MapAction::FocusRight),
+        help: "focus the candidates",
+        hint: false,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('k'), NONE), (KeyCode::Up, NONE)],
+        label: "k/↑",
+        action: Action::Up,
+        help: "up (in the focused list)",
+        hint: false,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('j'), NONE), (KeyCode::Down, NONE)],
+        label: "j/↓",
+        action: Action::Down,
+        help: "down (in the focused list)",
+        hint: false,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::PageUp, NONE), (KeyCode::Char('u'), CTRL)],
+        label: "pgup/^u",
+        action: Action::PageUp,
+        help: "page up",
+        hint: false,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::PageDown, NONE), (KeyCode::Char('d'), CTRL)],
+        label: "pgdn/^d",
+        action: Action::PageDown,
+        help: "page down",
+        hint: false,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)],
+        label: "home/g",
+        action: Action::Top,
+        help: "first row",
+        hint: false,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[
+            (KeyCode::End, NONE),
+            (KeyCode::Char('G'), SHIFT),
+            (KeyCode::Char('G'), NONE),
+        ],
+        label: "end/G",
+        action: Action::Bottom,
+        help: "last row",
+        hint: false,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
+        label: "esc",
+        action: Action::Back,
+        help: "back: clear the search, then leave for the browse panes",
+        hint: false,
+        scope: Scope::Migration,
+    },
+];
+
 /// The action bound to `key` in `scope`, if any.
 pub fn action_for(key: &KeyEvent, scope: Scope) -> Option<Action> {
     BINDINGS
         .iter()
+        .chain(MIGRATION_BINDINGS)
         .filter(|b| b.scope == Scope::Always || b.scope == scope)
         .find(|b| {
             b.keys
@@ -282,7 +479,7 @@ mod tests {
     #[test]
     fn every_key_is_bound_once_per_scope() {
         let mut seen = std::collections::HashSet::new();
-        for binding in BINDINGS {
+        for binding in BINDINGS.iter().chain(MIGRATION_BINDINGS) {
             for key in binding.keys {
                 assert!(
                     seen.insert((format!("{key:?}"), binding.scope as u8)),

@@ -11,12 +11,14 @@ pub mod dataset;
 pub mod detail;
 pub mod filter;
 pub mod keymap;
+pub mod migration;
 pub mod panes;
 pub mod view;
 
 use crate::aws::{AwsBackend, LiveOptions};
 use crate::backend::{Backend, ProgressSink};
 use crate::fsio;
+use crate::model::Snapshot;
 
 use anyhow::Result;
 use app::{App, AppEvent, Effect};
@@ -36,6 +38,12 @@ pub enum Source {
     Snapshot(PathBuf),
     /// A live instance, loaded in the background.
     Live(LiveOptions),
+    /// A snapshot loaded before the UI started (`cutover map` loads current live first);
+    /// reload shows it again.
+    Loaded {
+        label: String,
+        snapshot: Box<Snapshot>,
+    },
 }
 
 /// Restores the terminal however the TUI ends (return, error or panic: ratatui's init installs
@@ -50,6 +58,14 @@ impl Drop for TerminalGuard {
 }
 
 pub async fn run(source: Source) -> Result<()> {
+    run_with(source, None).await
+}
+
+/// Runs the TUI with pane 7, the migration screen; `show` opens on it.
+pub async fn run_with(
+    source: Source,
+    migration: Option<(migration::Migration, bool)>,
+) -> Result<()> {
     // Everything that can fail without a terminal fails before the screen is taken over.
     let (label, initial) = match &source {
         Source::Demo => (
@@ -61,6 +77,7 @@ pub async fn run(source: Source) -> Result<()> {
             Some(fsio::read_snapshot(path)?),
         ),
         Source::Live(options) => ("live".to_owned(), cache::read(options)),
+        Source::Loaded { label, snapshot } => (label.clone(), Some((**snapshot).clone())),
     };
 
     let mut terminal = ratatui::init();
@@ -86,6 +103,9 @@ pub async fn run(source: Source) -> Result<()> {
     let cached = matches!(source, Source::Live(_)) && initial.is_some();
     if let Some(snapshot) = initial {
         app.set_snapshot(snapshot);
+    }
+    if let Some((migration, show)) = migration {
+        app.set_migration(migration, show);
     }
     if let Source::Live(options) = &source {
         // A cached snapshot shows at once (its age is in the header) while a fresh load runs.
@@ -122,10 +142,14 @@ pub async fn run(source: Source) -> Result<()> {
                         let demo = crate::fixture::demo::load_demo().current;
                         let _ = events.send(AppEvent::Loaded(Ok(Box::new(demo))));
                     }
+                    Source::Loaded { snapshot, .. } => {
+                        let _ = events.send(AppEvent::Loaded(Ok(snapshot.clone())));
+                    }
                 },
                 Effect::WriteFile { path, contents } => {
                     if let Err(e) = fsio::write_private_atomic(&path, contents.as_bytes()) {
                         app.message = Some(format!("cannot write {}: {e}", path.display()));
+                        app.write_failed(&path);
                     }
                 }
             }

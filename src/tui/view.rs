@@ -157,6 +157,10 @@ impl Theme {
 }
 
 pub fn render(app: &App, frame: &mut Frame) {
+    if let Some(migration) = app.migration_screen() {
+        super::migration::view::render(app, migration, frame);
+        return;
+    }
     let theme = Theme::new(app.no_color);
     let areas = layout(frame.area());
     render_header(app, frame, areas.header, &theme);
@@ -244,7 +248,7 @@ fn human_age(age: chrono::TimeDelta) -> String {
 }
 
 fn render_tabs(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let spans: Vec<Span> = PaneKind::ALL
+    let mut spans: Vec<Span> = PaneKind::ALL
         .iter()
         .enumerate()
         .map(|(i, kind)| {
@@ -256,6 +260,9 @@ fn render_tabs(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             }
         })
         .collect();
+    if app.migration.is_some() {
+        spans.push(Span::raw(" 7 Migration "));
+    }
     frame.render_widget(Line::from(spans), area);
 }
 
