@@ -385,8 +385,16 @@ impl<W: Writer> Run<'_, W> {
 
     /// Settles what an earlier run left unknown: a write with a request id is polled (within
     /// the budget) until AWS says how it ended; one without (the crash came before AWS
-    /// answered) is looked up in the live state.
+    /// answered) is looked up in the live state. A write done earlier whose effect is gone
+    /// now (somebody undid it, and the user chose `--force` over that drift) is made again:
+    /// that is a new write, not a repeat.
     async fn settle(&self) -> Result<(), JournalError> {
+        let undone: Vec<usize> = (0..self.assignments.len())
+            .filter(|&i| self.state(i) == OpState::Done && !self.in_effect(i))
+            .collect();
+        for index in undone {
+            self.set_state(index, OpState::NotStarted, None);
+        }
         let unknown: Vec<(usize, Option<String>)> = self
             .states
             .lock()
