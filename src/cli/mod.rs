@@ -1,11 +1,13 @@
 //! The command line: argument definitions and the headless commands.
 
 mod audit;
+mod cleanup;
 mod dev;
 mod export;
 pub mod logging;
 mod plan;
 mod progress;
+mod verify;
 
 use crate::aws::{AwsBackend, LiveOptions};
 use crate::backend::{Backend, LoadOutcome, ProgressSink};
@@ -46,6 +48,10 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Compute the changeset from a baseline, a mapping and the current state; write it as a plan (read-only).
     Plan(plan::PlanArgs),
+    /// Load the current state afresh and check the plan's target is reached: exit 0 when nothing is left to do, 1 with the remaining differences listed (read-only).
+    Verify(verify::VerifyArgs),
+    /// List the old identity source's leftover users and groups that hold no access any more, and delete them after typed confirmation (journaled).
+    Cleanup(cleanup::CleanupArgs),
     /// Developer tools: synthetic organizations for tests, demos and benchmarks.
     #[command(subcommand)]
     Dev(dev::DevCommand),
@@ -123,6 +129,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Export(args)) => export::run(&cli.live, args).await,
         Some(Command::Audit(args)) => audit::run(&cli.live, args).await,
         Some(Command::Plan(args)) => plan::run(&cli.live, args).await,
+        Some(Command::Verify(args)) => verify::run(&cli.live, args).await,
+        Some(Command::Cleanup(args)) => cleanup::run(&cli.live, args).await,
         Some(Command::Dev(command)) => dev::run(&cli.live, command).await,
     }
 }
