@@ -12,6 +12,9 @@ use crate::model::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
+/// How many of one principal's accesses the listing shows.
+const ACCESS_SHOWN: usize = 5;
+
 /// How the old principals are chosen.
 #[derive(Clone, Copy, Debug)]
 pub enum Selector<'a> {
@@ -169,9 +172,21 @@ impl Selection {
             );
             for candidate in &with {
                 line(&mut out, candidate);
-                for held in &candidate.access {
+                for held in candidate.access.iter().take(ACCESS_SHOWN) {
                     let via: Vec<String> = held.via.iter().map(Path::label).collect();
                     let _ = writeln!(out, "      {} ({})", held.target.label(), via.join(", "));
+                }
+                if candidate.access.len() > ACCESS_SHOWN {
+                    let _ = writeln!(
+                        out,
+                        "      … and {} more (`cutover audit --{} {}` lists them all)",
+                        candidate.access.len() - ACCESS_SHOWN,
+                        match candidate.principal_type {
+                            PrincipalType::User => "user",
+                            PrincipalType::Group => "group",
+                        },
+                        candidate.principal_id
+                    );
                 }
             }
         }
