@@ -6,7 +6,7 @@
 //! (AWS accepted it; the request id), `outcome`. A crash between them leaves an operation
 //! *unknown*, which the next run settles against AWS before doing anything else.
 
-use crate::model::Action;
+use crate::model::{Action, PrincipalType};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
@@ -78,6 +78,21 @@ pub enum Record {
         held_back: usize,
         not_started: usize,
     },
+    /// `cutover cleanup` deleted a user or group, or tried to (its own journal; `apply` never
+    /// writes or reads this record).
+    PrincipalDeleted {
+        at: DateTime<Utc>,
+        principal_type: PrincipalType,
+        principal_id: String,
+        #[serde(default)]
+        name: String,
+        /// `succeeded`, `already_done` (it was gone already) or `failed`.
+        status: OpStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
 }
 
 impl Record {
@@ -86,7 +101,9 @@ impl Record {
             Record::Intent { op, .. }
             | Record::Requested { op, .. }
             | Record::Outcome { op, .. } => Some(*op),
-            Record::RunStarted { .. } | Record::RunEnded { .. } => None,
+            Record::RunStarted { .. }
+            | Record::RunEnded { .. }
+            | Record::PrincipalDeleted { .. } => None,
         }
     }
 }
@@ -313,7 +330,9 @@ impl JournalState {
                     },
                     OpStatus::HeldBack => OpState::HeldBack,
                 },
-                Record::RunStarted { .. } | Record::RunEnded { .. } => unreachable!(),
+                Record::RunStarted { .. }
+                | Record::RunEnded { .. }
+                | Record::PrincipalDeleted { .. } => unreachable!(),
             };
         }
         Ok(state)

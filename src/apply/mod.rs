@@ -1,8 +1,10 @@
 //! Applying a plan: the executor, its journal, and the check that the plan is not stale.
 
+pub mod cleanup;
 pub mod drift;
 pub mod executor;
 pub mod journal;
+pub mod verify;
 
 pub use executor::{
     execute, observe, ApplyEvent, ApplyOptions, ApplyReport, Control, Observed, Phase,

@@ -2,12 +2,14 @@
 
 mod apply;
 mod audit;
+mod cleanup;
 mod dev;
 mod export;
 pub mod logging;
 mod map;
 mod plan;
 mod progress;
+mod verify;
 
 use crate::aws::{AwsBackend, LiveOptions};
 use crate::backend::{Backend, LoadOutcome, ProgressSink};
@@ -54,6 +56,10 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Apply a plan: creates, then deletes; journaled and resumable. Writes to AWS after a typed confirmation.
     Apply(apply::ApplyArgs),
+    /// Load the current state afresh and check the plan's target is reached: exit 0 when nothing is left to do, 1 with the remaining differences listed (read-only).
+    Verify(verify::VerifyArgs),
+    /// List the old identity source's leftover users and groups that hold no access any more, and delete them after typed confirmation (journaled).
+    Cleanup(cleanup::CleanupArgs),
     /// Developer tools: synthetic organizations for tests, demos and benchmarks.
     #[command(subcommand)]
     Dev(dev::DevCommand),
@@ -119,7 +125,6 @@ async fn load_live(live: &LiveArgs, show_progress: bool) -> anyhow::Result<LoadO
     Ok(outcome?)
 }
 
-/// Runs the parsed command. Errors are printed by `main`.
 /// Runs the command; `Ok` carries the exit code of a command that ran but did not reach its goal
 /// (e.g. an apply with failed operations), after it said why.
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
@@ -141,6 +146,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Some(Command::Export(args)) => export::run(&cli.live, args).await,
         Some(Command::Audit(args)) => audit::run(&cli.live, args).await,
         Some(Command::Plan(args)) => plan::run(&cli.live, args).await,
+        Some(Command::Verify(args)) => verify::run(&cli.live, args).await,
+        Some(Command::Cleanup(args)) => cleanup::run(&cli.live, args).await,
         Some(Command::Dev(command)) => dev::run(&cli.live, command).await,
         Some(Command::Apply(_)) => unreachable!("handled above"),
     }?;

@@ -65,6 +65,29 @@ impl World {
         }
     }
 
+    /// Creates a fresh account in the emulator and seeds `desired` (a hand-built organization)
+    /// into it.
+    pub async fn seeded_with(desired: &Snapshot) -> World {
+        let account_id = fresh_account_id();
+        let region = "eu-west-1";
+        let proxy = FaultProxy::start(
+            &moto_url(),
+            FaultConfig::passthrough().for_moto_account(&account_id),
+        )
+        .await
+        .expect("start the seeding proxy");
+        let clients = SeedClients::for_endpoint(&proxy.endpoint_url(), region).await;
+        let expected = seed::seed(&clients, desired)
+            .await
+            .expect("seed the emulator");
+        proxy.shutdown().await;
+        World {
+            account_id,
+            region,
+            expected,
+        }
+    }
+
     /// A proxy in front of this world's account with the given faults.
     pub async fn proxy(&self, config: FaultConfig) -> FaultProxy {
         FaultProxy::start(&moto_url(), config.for_moto_account(&self.account_id))
