@@ -31,7 +31,10 @@ pub struct ApplyOptions {
     pub max_in_flight: usize,
     /// Status polls per write before it is recorded as unknown.
     pub poll_budget: u32,
-    pub poll_initial: Duration,
+    /// Wait before the first status poll: AWS rarely finishes an assignment write sooner.
+    pub poll_first: Duration,
+    /// Wait between the next polls, for the first ten; then it doubles up to `poll_max`.
+    pub poll_interval: Duration,
     pub poll_max: Duration,
     /// Retry only the operations that failed before; start nothing new.
     pub only_failed: bool,
@@ -44,7 +47,8 @@ impl Default for ApplyOptions {
         ApplyOptions {
             max_in_flight: 10,
             poll_budget: 40,
-            poll_initial: Duration::from_millis(500),
+            poll_first: Duration::from_millis(1000),
+            poll_interval: Duration::from_millis(500),
             poll_max: Duration::from_secs(5),
             only_failed: false,
             forced_drift: Vec::new(),
@@ -608,18 +612,23 @@ impl<W: Writer> Run<'_, W> {
 
     /// Asks for the status with backoff until it is final or the budget is spent.
     async fn poll_until_settled(&self, index: usize, action: Action, request_id: &str) -> Polled {
-        let mut delay = self.options.poll_initial;
+        // Steady polls while a write is likely to finish (AWS takes one to a few seconds),
+        // then backing off, so a slow write does not eat the request budget.
+        const STEADY_POLLS: u32 = 10;
+        let mut delay = self.options.poll_first;
         let budget = self.options.poll_budget.max(1);
         for polls in 1..=budget {
-            if polls > 1 {
-                if delay.is_zero() {
-                    // Still let the other outstanding writes make progress between polls.
-                    tokio::task::yield_now().await;
-                } else {
-                    tokio::time::sleep(delay).await;
-                }
-                delay = (delay * 2).min(self.options.poll_max);
+            if delay.is_zero() {
+                // Still let the other outstanding writes make progress between polls.
+                tokio::task::yield_now().await;
+            } else {
+                tokio::time::sleep(delay).await;
             }
+            delay = if polls < STEADY_POLLS {
+                self.options.poll_interval
+            } else {
+                (delay * 2).clamp(self.options.poll_interval, self.options.poll_max)
+            };
             self.emit(ApplyEvent::Polled {
                 op: index as u32 + 1,
                 polls,

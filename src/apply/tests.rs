@@ -70,7 +70,8 @@ fn retire() -> PlanOptions {
 
 fn fast() -> ApplyOptions {
     ApplyOptions {
-        poll_initial: Duration::ZERO,
+        poll_first: Duration::ZERO,
+        poll_interval: Duration::ZERO,
         poll_max: Duration::ZERO,
         ..ApplyOptions::default()
     }

@@ -140,8 +140,9 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
     let options = ApplyOptions {
         max_in_flight: args.max_in_flight.max(1),
         poll_budget: args.poll_budget.max(1),
-        poll_initial: Duration::from_millis(args.poll_interval_ms),
-        poll_max: Duration::from_millis(args.poll_interval_ms.max(1) * 5),
+        poll_first: Duration::from_millis(args.poll_interval_ms * 2),
+        poll_interval: Duration::from_millis(args.poll_interval_ms),
+        poll_max: Duration::from_millis(args.poll_interval_ms.max(1) * 10),
         only_failed: args.retry_failed,
         forced_drift: if args.force {
             blocking.iter().flat_map(|d| d.lines()).collect()
