@@ -6,7 +6,7 @@ mod progress;
 pub mod sim;
 
 pub use error::BackendError;
-pub use progress::{ProgressEvent, ProgressSink, Stage};
+pub use progress::{LoadUpdate, ProgressEvent, ProgressSink, Stage};
 
 use crate::model::Snapshot;
 use std::future::Future;
