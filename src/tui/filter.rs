@@ -1,7 +1,14 @@
 //! The `/` filter: fuzzy matching of a query against a table row, with the matched characters
 //! reported for highlighting, and `column:term` terms that restrict a term to one column
-//! (`account:prod ps:admin`). Pure and allocation-light: it runs on every keystroke over every
-//! row of the largest table.
+//! (`account:prod ps:admin`).
+//!
+//! [`filter_table`] runs a query over a whole table (on the filter worker, never on the input
+//! path): it scores each distinct text of a shared column once, allocates nothing for a row
+//! unless it passes, spreads the rows over the cores and stops early when cancelled. Matched
+//! positions, for highlighting, are only computed by the view for the rows on screen.
+
+use super::panes::{Cells, Table};
+use std::cmp::Reverse;
 
 /// A parsed query: terms that must all match (AND).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -97,6 +104,204 @@ impl Query {
     }
 }
 
+impl Term {
+    /// The score of the best match of this term in `text`, without the positions.
+    fn score(&self, text: &str) -> Option<i64> {
+        match &self.ascii {
+            Some(needle) if text.is_ascii() => fuzzy_ascii_score(needle, text.as_bytes()),
+            _ => fuzzy(&self.needle, text).map(|(score, _)| score),
+        }
+    }
+
+    fn applies_to(&self, key: &str) -> bool {
+        self.column
+            .as_ref()
+            .is_none_or(|column| key.starts_with(column.as_str()))
+    }
+}
+
+/// What [`filter_table`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// The passing rows in table order (for narrowing the next query); `None` for an empty
+    /// query, which every row passes.
+    pub matched: Option<Vec<u32>>,
+    /// The passing rows in display order: sorted by the column, else best matches first, else
+    /// table order.
+    pub visible: Vec<u32>,
+}
+
+/// Below this many rows a second thread costs more than it saves.
+const ROWS_PER_THREAD: usize = 32 * 1024;
+/// How many rows a thread tests between two looks at the cancel flag.
+const CANCEL_EVERY: usize = 4096;
+
+/// Runs `query` over `table`: the rows that pass (all of `candidates` when given, which must be
+/// in table order, else every row), in display order for `sort` (column, descending). `None`
+/// when `cancelled` said so along the way.
+pub fn filter_table(
+    table: &Table,
+    query: &Query,
+    candidates: Option<&[u32]>,
+    sort: Option<(usize, bool)>,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Option<Outcome> {
+    let passing: Vec<(u32, i64)> = if query.is_empty() {
+        (0..table.len() as u32).map(|row| (row, 0)).collect()
+    } else {
+        let all: Vec<u32>;
+        let rows = match candidates {
+            Some(rows) => rows,
+            None => {
+                all = (0..table.len() as u32).collect();
+                &all
+            }
+        };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = cores.min(8).min(rows.len() / ROWS_PER_THREAD).max(1);
+        if threads == 1 {
+            score_rows(table, query, rows, cancelled)?
+        } else {
+            let chunk = rows.len().div_ceil(threads);
+            let parts: Vec<Option<Vec<(u32, i64)>>> = std::thread::scope(|scope| {
+                let workers: Vec<_> = rows
+                    .chunks(chunk)
+                    .map(|part| scope.spawn(move || score_rows(table, query, part, cancelled)))
+                    .collect();
+                workers
+                    .into_iter()
+                    .map(|w| match w.join() {
+                        Ok(part) => part,
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    })
+                    .collect()
+            });
+            let mut passing = Vec::new();
+            for part in parts {
+                passing.extend(part?);
+            }
+            passing
+        }
+    };
+    if cancelled() {
+        return None;
+    }
+    let matched = (!query.is_empty()).then(|| passing.iter().map(|p| p.0).collect());
+    // Unstable sorts on (key, row): rows come in table order, so ties keep it, as a stable
+    // sort on the key alone would.
+    let visible = match sort {
+        Some((column, descending)) => {
+            let keys = table.sort_keys(column);
+            let mut order: Vec<u64> = passing
+                .iter()
+                .map(|&(row, _)| {
+                    let key = keys[row as usize];
+                    let key = if descending { u32::MAX - key } else { key };
+                    (u64::from(key) << 32) | u64::from(row)
+                })
+                .collect();
+            order.sort_unstable();
+            order.into_iter().map(|k| k as u32).collect()
+        }
+        None if !query.is_empty() => {
+            let mut order: Vec<(Reverse<i64>, u32)> = passing
+                .iter()
+                .map(|&(row, score)| (Reverse(score), row))
+                .collect();
+            order.sort_unstable();
+            order.into_iter().map(|(_, row)| row).collect()
+        }
+        None => passing.into_iter().map(|p| p.0).collect(),
+    };
+    Some(Outcome { matched, visible })
+}
+
+/// A score not computed yet, and no match, in a shared column's per-text memo.
+const NOT_YET: i64 = i64::MIN;
+const NO_MATCH: i64 = i64::MIN + 1;
+
+/// The rows of `rows` that pass, with their scores, in the order given.
+fn score_rows(
+    table: &Table,
+    query: &Query,
+    rows: &[u32],
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Option<Vec<(u32, i64)>> {
+    // Per term, the columns it may match, each with a memo when the column's texts are shared.
+    let mut plan: Vec<Vec<(usize, Vec<i64>)>> = query
+        .terms
+        .iter()
+        .map(|term| {
+            table
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| term.applies_to(c.key))
+                .map(|(i, c)| {
+                    let memo = match &c.cells {
+                        Cells::Shared { values, .. } => vec![NOT_YET; values.len()],
+                        _ => Vec::new(),
+                    };
+                    (i, memo)
+                })
+                .collect()
+        })
+        .collect();
+    let snapshot = table.snapshot();
+    let mut digits = [0u8; 10];
+    let mut passing = Vec::new();
+    'rows: for (n, &row) in rows.iter().enumerate() {
+        if n % CANCEL_EVERY == 0 && cancelled() {
+            return None;
+        }
+        let r = row as usize;
+        let mut total = 0i64;
+        for (term, columns) in query.terms.iter().zip(&mut plan) {
+            let mut best: Option<i64> = None;
+            for (column, memo) in columns.iter_mut() {
+                let score = match &table.columns[*column].cells {
+                    Cells::Shared { values, ids } => {
+                        let id = ids[r] as usize;
+                        if memo[id] == NOT_YET {
+                            memo[id] = term.score(&values[id]).unwrap_or(NO_MATCH);
+                        }
+                        (memo[id] != NO_MATCH).then_some(memo[id])
+                    }
+                    Cells::Field(field) => term.score(field(snapshot, r)),
+                    Cells::Count(counts) => term.score(count_str(counts[r], &mut digits)),
+                };
+                if let Some(score) = score {
+                    best = Some(best.map_or(score, |b| b.max(score)));
+                }
+            }
+            match best {
+                Some(score) => total += score,
+                None => continue 'rows,
+            }
+        }
+        passing.push((row, total));
+    }
+    Some(passing)
+}
+
+/// A count as the table shows it, written into `buffer` (no allocation per row).
+fn count_str(n: u32, buffer: &mut [u8; 10]) -> &str {
+    if n == super::panes::UNKNOWN {
+        return "…";
+    }
+    let mut at = buffer.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        buffer[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buffer[at..]).unwrap_or("")
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RowMatch {
     pub score: i64,
@@ -163,6 +368,49 @@ fn fuzzy_ascii(needle: &[u8], haystack: &[u8]) -> Option<(i64, Vec<usize>)> {
     fuzzy_positions(&needle, &lower)
 }
 
+/// `fuzzy_ascii`'s score without its positions: allocates nothing.
+fn fuzzy_ascii_score(needle: &[u8], haystack: &[u8]) -> Option<i64> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    if needle.len() > haystack.len() {
+        return None;
+    }
+    let first = needle[0];
+    let substring = (0..=haystack.len() - needle.len()).find(|&i| {
+        haystack[i].to_ascii_lowercase() == first
+            && haystack[i..i + needle.len()].eq_ignore_ascii_case(needle)
+    });
+    if let Some(start) = substring {
+        let at_word_start = start == 0 || !haystack[start - 1].is_ascii_alphanumeric();
+        return Some(
+            1_000 + needle.len() as i64 * 10 + if at_word_start { 200 } else { 0 } - start as i64,
+        );
+    }
+    // The same greedy positions and score as `fuzzy_positions`.
+    let mut next = 0;
+    let mut score = 0i64;
+    let mut first_at = 0;
+    let mut previous: Option<usize> = None;
+    for &wanted in needle {
+        let p = haystack[next..]
+            .iter()
+            .position(|&c| c.to_ascii_lowercase() == wanted)?
+            + next;
+        match previous {
+            Some(q) if q + 1 == p => score += 15,
+            Some(_) => {}
+            None => first_at = p,
+        }
+        if p == 0 || !haystack[p - 1].is_ascii_alphanumeric() {
+            score += 10;
+        }
+        previous = Some(p);
+        next = p + 1;
+    }
+    Some(score - (previous.unwrap_or(0) - first_at) as i64)
+}
+
 fn find_substring(haystack: &[char], needle: &[char]) -> Option<usize> {
     if needle.len() > haystack.len() {
         return None;
@@ -225,12 +473,20 @@ mod tests {
             "ana.chen",
             "a",
             "",
+            "a-b adm.n x",
         ] {
-            for n in ["adm", "ac", "chen", "a", "ANA", "zz", "aa", "an.c", "ment"] {
+            for n in [
+                "adm", "ac", "chen", "a", "ANA", "zz", "aa", "an.c", "ment", "aan", "dmt", "asm",
+            ] {
                 let n = n.to_lowercase();
                 assert_eq!(
                     fuzzy_ascii(n.as_bytes(), hay.as_bytes()),
                     fuzzy(&needle(&n), hay),
+                    "{n} in {hay}"
+                );
+                assert_eq!(
+                    fuzzy_ascii_score(n.as_bytes(), hay.as_bytes()),
+                    fuzzy(&needle(&n), hay).map(|m| m.0),
                     "{n} in {hay}"
                 );
             }
