@@ -8,7 +8,6 @@
 //! positions, for highlighting, are only computed by the view for the rows on screen.
 
 use super::panes::{Cells, Table};
-use std::cmp::Reverse;
 
 /// A parsed query: terms that must all match (AND).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -131,10 +130,42 @@ pub struct Outcome {
     pub visible: Vec<u32>,
 }
 
-/// Below this many rows a second thread costs more than it saves.
+/// Below this many rows (or texts) a second thread costs more than it saves.
+#[cfg(not(test))]
 const ROWS_PER_THREAD: usize = 32 * 1024;
+/// Small in unit tests, so that the demo organization's tables take the threaded path too.
+#[cfg(test)]
+const ROWS_PER_THREAD: usize = 64;
 /// How many rows a thread tests between two looks at the cancel flag.
 const CANCEL_EVERY: usize = 4096;
+
+fn threads_for(items: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.min(8).min(items / ROWS_PER_THREAD).max(1)
+}
+
+/// `items.chunks(..).map(f)` over scoped threads when there are enough items, in order.
+fn parallel_chunks<T: Sync, U: Send>(items: &[T], f: impl Fn(&[T]) -> U + Sync) -> Vec<U> {
+    let threads = threads_for(items.len());
+    if threads == 1 {
+        return vec![f(items)];
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || f(part)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| match w.join() {
+                Ok(part) => part,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
 
 /// Runs `query` over `table`: the rows that pass (all of `candidates` when given, which must be
 /// in table order, else every row), in display order for `sort` (column, descending). `None`
@@ -157,78 +188,90 @@ pub fn filter_table(
                 &all
             }
         };
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let threads = cores.min(8).min(rows.len() / ROWS_PER_THREAD).max(1);
-        if threads == 1 {
-            score_rows(table, query, rows, cancelled)?
-        } else {
-            let chunk = rows.len().div_ceil(threads);
-            let parts: Vec<Option<Vec<(u32, i64)>>> = std::thread::scope(|scope| {
-                let workers: Vec<_> = rows
-                    .chunks(chunk)
-                    .map(|part| scope.spawn(move || score_rows(table, query, part, cancelled)))
-                    .collect();
-                workers
-                    .into_iter()
-                    .map(|w| match w.join() {
-                        Ok(part) => part,
-                        Err(panic) => std::panic::resume_unwind(panic),
-                    })
-                    .collect()
-            });
-            let mut passing = Vec::new();
-            for part in parts {
-                passing.extend(part?);
-            }
-            passing
+        let scored = scored_texts(table, query, rows.len());
+        let parts = parallel_chunks(rows, |part| {
+            score_rows(table, query, &scored, part, cancelled)
+        });
+        let mut passing = Vec::with_capacity(parts.iter().flatten().map(Vec::len).sum());
+        for part in parts {
+            passing.extend(part?);
         }
+        passing
     };
     if cancelled() {
         return None;
     }
     let matched = (!query.is_empty()).then(|| passing.iter().map(|p| p.0).collect());
-    // Unstable sorts on (key, row): rows come in table order, so ties keep it, as a stable
-    // sort on the key alone would.
     let visible = match sort {
         Some((column, descending)) => {
             let keys = table.sort_keys(column);
-            let mut order: Vec<u64> = passing
-                .iter()
-                .map(|&(row, _)| {
-                    let key = keys[row as usize];
-                    let key = if descending { u32::MAX - key } else { key };
-                    (u64::from(key) << 32) | u64::from(row)
-                })
-                .collect();
-            order.sort_unstable();
-            order.into_iter().map(|k| k as u32).collect()
+            stable_order(&passing, |row, _| {
+                let key = i64::from(keys[row as usize]);
+                if descending {
+                    -key
+                } else {
+                    key
+                }
+            })
         }
-        None if !query.is_empty() => {
-            let mut order: Vec<(Reverse<i64>, u32)> = passing
-                .iter()
-                .map(|&(row, score)| (Reverse(score), row))
-                .collect();
-            order.sort_unstable();
-            order.into_iter().map(|(_, row)| row).collect()
-        }
+        // Best matches first.
+        None if !query.is_empty() => stable_order(&passing, |_, score| -score),
         None => passing.into_iter().map(|p| p.0).collect(),
     };
     Some(Outcome { matched, visible })
 }
 
-/// A score not computed yet, and no match, in a shared column's per-text memo.
+/// The rows of `passing` by ascending `key`, ties in the given (table) order. Sort ranks and
+/// scores span a small range, so this is a counting sort: linear, where a comparison sort of a
+/// million rows costs a good part of a second on a slow machine.
+fn stable_order(passing: &[(u32, i64)], key: impl Fn(u32, i64) -> i64) -> Vec<u32> {
+    let keys: Vec<i64> = passing
+        .iter()
+        .map(|&(row, score)| key(row, score))
+        .collect();
+    let (Some(&min), Some(&max)) = (keys.iter().min(), keys.iter().max()) else {
+        return Vec::new();
+    };
+    let range = (i128::from(max) - i128::from(min)) as u128 + 1;
+    if range > (4 * passing.len() as u128).max(1 << 16) {
+        let mut order: Vec<(i64, u32)> = keys
+            .iter()
+            .zip(passing)
+            .map(|(&k, &(row, _))| (k, row))
+            .collect();
+        // Rows ascend in `passing`, so (key, row) breaks ties as a stable sort would.
+        order.sort_unstable();
+        return order.into_iter().map(|(_, row)| row).collect();
+    }
+    let mut starts = vec![0u32; range as usize + 1];
+    for &k in &keys {
+        starts[(k - min) as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut order = vec![0u32; passing.len()];
+    for (&k, &(row, _)) in keys.iter().zip(passing) {
+        let slot = &mut starts[(k - min) as usize];
+        order[*slot as usize] = row;
+        *slot += 1;
+    }
+    order
+}
+
+/// A score not computed yet, and no match, in a per-text memo.
 const NOT_YET: i64 = i64::MIN;
 const NO_MATCH: i64 = i64::MIN + 1;
+/// Counts below this are scored once per value.
+const SMALL_COUNTS: usize = 1024;
 
-/// The rows of `rows` that pass, with their scores, in the order given.
-fn score_rows(
-    table: &Table,
-    query: &Query,
-    rows: &[u32],
-    cancelled: &(dyn Fn() -> bool + Sync),
-) -> Option<Vec<(u32, i64)>> {
-    // Per term, the columns it may match, each with a memo when the column's texts are shared.
-    let mut plan: Vec<Vec<(usize, Vec<i64>)>> = query
+/// Per term, per column it may match: the column and, for a shared column with no more texts
+/// than there are rows to test, every text's score (computed once, over the cores, instead of
+/// once per thread). Other shared columns are scored lazily per thread.
+type Scored = Vec<Vec<(usize, Option<Vec<i64>>)>>;
+
+fn scored_texts(table: &Table, query: &Query, rows: usize) -> Scored {
+    query
         .terms
         .iter()
         .map(|term| {
@@ -238,12 +281,45 @@ fn score_rows(
                 .enumerate()
                 .filter(|(_, c)| term.applies_to(c.key))
                 .map(|(i, c)| {
-                    let memo = match &c.cells {
-                        Cells::Shared { values, .. } => vec![NOT_YET; values.len()],
-                        _ => Vec::new(),
+                    let scores = match &c.cells {
+                        Cells::Shared { values, .. } if values.len() <= rows => Some(
+                            parallel_chunks(values, |part| {
+                                part.iter()
+                                    .map(|v| term.score(v).unwrap_or(NO_MATCH))
+                                    .collect::<Vec<_>>()
+                            })
+                            .concat(),
+                        ),
+                        _ => None,
                     };
-                    (i, memo)
+                    (i, scores)
                 })
+                .collect()
+        })
+        .collect()
+}
+
+/// The rows of `rows` that pass, with their scores, in the order given.
+fn score_rows(
+    table: &Table,
+    query: &Query,
+    scored: &Scored,
+    rows: &[u32],
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Option<Vec<(u32, i64)>> {
+    // This thread's memos: per term and column, per shared text or small count.
+    let mut memos: Vec<Vec<Vec<i64>>> = scored
+        .iter()
+        .map(|columns| {
+            columns
+                .iter()
+                .map(
+                    |(column, scores)| match (&table.columns[*column].cells, scores) {
+                        (Cells::Shared { values, .. }, None) => vec![NOT_YET; values.len()],
+                        (Cells::Count(_), _) => vec![NOT_YET; SMALL_COUNTS],
+                        _ => Vec::new(),
+                    },
+                )
                 .collect()
         })
         .collect();
@@ -256,21 +332,33 @@ fn score_rows(
         }
         let r = row as usize;
         let mut total = 0i64;
-        for (term, columns) in query.terms.iter().zip(&mut plan) {
+        for ((term, columns), memos) in query.terms.iter().zip(scored).zip(&mut memos) {
             let mut best: Option<i64> = None;
-            for (column, memo) in columns.iter_mut() {
-                let score = match &table.columns[*column].cells {
-                    Cells::Shared { values, ids } => {
+            for ((column, scores), memo) in columns.iter().zip(memos.iter_mut()) {
+                let score = match (&table.columns[*column].cells, scores) {
+                    (Cells::Shared { ids, .. }, Some(scores)) => scores[ids[r] as usize],
+                    (Cells::Shared { values, ids }, None) => {
                         let id = ids[r] as usize;
                         if memo[id] == NOT_YET {
                             memo[id] = term.score(&values[id]).unwrap_or(NO_MATCH);
                         }
-                        (memo[id] != NO_MATCH).then_some(memo[id])
+                        memo[id]
                     }
-                    Cells::Field(field) => term.score(field(snapshot, r)),
-                    Cells::Count(counts) => term.score(count_str(counts[r], &mut digits)),
+                    (Cells::Field(field), _) => term.score(field(snapshot, r)).unwrap_or(NO_MATCH),
+                    (Cells::Count(counts), _) => {
+                        let n = counts[r];
+                        match memo.get_mut(n as usize) {
+                            Some(m) => {
+                                if *m == NOT_YET {
+                                    *m = term.score(count_str(n, &mut digits)).unwrap_or(NO_MATCH);
+                                }
+                                *m
+                            }
+                            None => term.score(count_str(n, &mut digits)).unwrap_or(NO_MATCH),
+                        }
+                    }
                 };
-                if let Some(score) = score {
+                if score != NO_MATCH {
                     best = Some(best.map_or(score, |b| b.max(score)));
                 }
             }
@@ -442,6 +530,116 @@ fn fuzzy_positions(needle: &[char], haystack: &[char]) -> Option<(i64, Vec<usize
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::dataset::Dataset;
+    use crate::tui::panes::{self, PaneKind, Source};
+
+    /// `filter_table` gives exactly what testing every row with `Query::matches` and sorting
+    /// stably would: same rows, same order, on every pane of the demo organization.
+    #[test]
+    fn filter_table_agrees_with_matching_each_row() {
+        let dataset = Dataset::indexed(crate::fixture::demo::load_demo().current);
+        let missing = Default::default();
+        let source = Source {
+            snapshot: dataset.shared(),
+            index: dataset.index(),
+            missing: &missing,
+        };
+        let never = || false;
+        for kind in PaneKind::ALL {
+            let table = panes::build(kind, &source).unwrap();
+            for text in [
+                "a",
+                "prod",
+                "ana ch",
+                "account:prod ps:adm",
+                "1",
+                "enab",
+                "⚠",
+                "zzz",
+            ] {
+                let query = Query::parse(text);
+                let mut expected: Vec<(u32, i64)> = (0..table.len())
+                    .filter_map(|row| {
+                        let cells = table.row(row);
+                        let keyed: Vec<(&str, &str)> = table
+                            .columns
+                            .iter()
+                            .zip(&cells)
+                            .map(|(c, t)| (c.key, t.as_ref()))
+                            .collect();
+                        query.matches(&keyed).map(|m| (row as u32, m.score))
+                    })
+                    .collect();
+                let outcome = filter_table(&table, &query, None, None, &never).unwrap();
+                let rows: Vec<u32> = expected.iter().map(|e| e.0).collect();
+                assert_eq!(outcome.matched.as_ref(), Some(&rows), "{kind:?} {text}");
+                expected.sort_by_key(|e| std::cmp::Reverse(e.1));
+                let order: Vec<u32> = expected.iter().map(|e| e.0).collect();
+                assert_eq!(outcome.visible, order, "{kind:?} {text}");
+                // Narrowing from the rows of a shorter query gives the same.
+                let from = filter_table(&table, &query, Some(&rows), None, &never).unwrap();
+                assert_eq!(from, outcome, "{kind:?} {text}");
+                // Sorted by each column, both ways: a stable sort of the matches.
+                for column in 0..table.columns.len() {
+                    for descending in [false, true] {
+                        let sorted =
+                            filter_table(&table, &query, None, Some((column, descending)), &never)
+                                .unwrap();
+                        let mut by_column = rows.clone();
+                        let numeric = table.columns[column].numeric;
+                        by_column.sort_by(|&a, &b| {
+                            let (x, y) = (
+                                table.cell(a as usize, column),
+                                table.cell(b as usize, column),
+                            );
+                            let order = if numeric {
+                                x.parse::<u64>()
+                                    .unwrap_or(0)
+                                    .cmp(&y.parse::<u64>().unwrap_or(0))
+                            } else {
+                                x.to_lowercase().cmp(&y.to_lowercase())
+                            };
+                            if descending {
+                                order.reverse()
+                            } else {
+                                order
+                            }
+                        });
+                        assert_eq!(sorted.visible, by_column, "{kind:?} {text} {column}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_cancelled_filter_gives_nothing() {
+        let dataset = Dataset::indexed(crate::fixture::demo::load_demo().current);
+        let missing = Default::default();
+        let source = Source {
+            snapshot: dataset.shared(),
+            index: dataset.index(),
+            missing: &missing,
+        };
+        let table = panes::build(PaneKind::Assignments, &source).unwrap();
+        assert_eq!(
+            filter_table(&table, &Query::parse("a"), None, None, &|| true),
+            None
+        );
+    }
+
+    #[test]
+    fn stable_order_keeps_ties_in_table_order_for_any_key_range() {
+        let passing = [(0, 5), (1, -3), (2, 5), (3, 0), (4, -3)];
+        assert_eq!(stable_order(&passing, |_, s| -s), vec![0, 2, 3, 1, 4]);
+        let wide = [
+            (0, i64::MAX / 4),
+            (1, 0),
+            (2, i64::MAX / 4),
+            (3, -(i64::MAX / 4)),
+        ];
+        assert_eq!(stable_order(&wide, |_, s| -s), vec![0, 2, 1, 3]);
+    }
 
     fn needle(s: &str) -> Vec<char> {
         s.chars().collect()

@@ -343,6 +343,21 @@ fn external_id_labels<'s>(len: usize, ids: impl Fn(usize) -> &'s [ExternalId]) -
     }
 }
 
+/// A text field with few distinct values (a status), shared so the filter scores each once.
+fn few<'s>(len: usize, text: impl Fn(usize) -> &'s str) -> Cells {
+    let mut distinct = Distinct::new();
+    let ids = (0..len)
+        .map(|i| {
+            let t = text(i);
+            distinct.number(t, || t.to_owned())
+        })
+        .collect();
+    Cells::Shared {
+        values: distinct.values,
+        ids,
+    }
+}
+
 fn unknown(len: usize) -> Cells {
     Cells::Count(vec![UNKNOWN; len])
 }
@@ -401,7 +416,7 @@ fn users(source: &Source<'_>, len: usize, marks: &mut [Mark]) -> Vec<Column> {
             "STATUS",
             false,
             8,
-            Cells::Field(|s, i| s.users[i].status.as_deref().unwrap_or("")),
+            few(len, |i| s.users[i].status.as_deref().unwrap_or("")),
         ),
         col("groups", "GROUPS", true, 6, groups),
         col("access", "ACCESS", true, 6, access),
@@ -617,7 +632,7 @@ fn accounts(source: &Source<'_>, len: usize) -> Vec<Column> {
             "STATUS",
             false,
             8,
-            Cells::Field(|s, i| s.accounts[i].status.as_deref().unwrap_or("")),
+            few(len, |i| s.accounts[i].status.as_deref().unwrap_or("")),
         ),
         col("permission", "PERMISSION SETS", true, 15, sets),
         col("assignments", "ASSIGNMENTS", true, 11, assignments),
@@ -780,7 +795,7 @@ fn applications(source: &Source<'_>, len: usize) -> Vec<Column> {
             "STATUS",
             false,
             10,
-            Cells::Field(|s, i| s.applications[i].status.as_deref().unwrap_or("")),
+            few(len, |i| s.applications[i].status.as_deref().unwrap_or("")),
         ),
         col("assignments", "ASSIGNMENTS", true, 11, assignments),
         col(
