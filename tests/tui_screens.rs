@@ -462,3 +462,32 @@ fn the_first_frame_shows_the_users_before_the_access_index_is_built() {
     let complete = screen(&tui, 80, 24);
     assert!(first.contains('…') && !complete.contains('…'), "{complete}");
 }
+
+#[test]
+fn a_live_load_that_fails_after_its_first_parts_says_so_under_them() {
+    let (updates, _) = simulated_live_load();
+    let users_done = updates
+        .iter()
+        .position(|u| matches!(u, LoadUpdate::Part(SnapshotPart::Users(_))))
+        .expect("a users part")
+        + 1;
+    let mut tui = Tui::new("live", WIDTH, HEIGHT);
+    tui.loading = Some(Default::default());
+    let mut partial = PartialLoad::default();
+    for update in updates[..users_done].iter().cloned() {
+        if let Some(event) = partial.accept(update) {
+            tui.update(event);
+        }
+    }
+    tui.update(AppEvent::Loaded(Err("throttled for too long".to_owned())));
+    let text = screen(&tui, WIDTH, HEIGHT);
+    assert!(
+        text.contains("loading failed, these panes are incomplete: throttled for too long"),
+        "{text}"
+    );
+    assert!(text.contains("Users (581)"), "{text}");
+    // r starts again: the error gives way to the gauges.
+    let effects = key(&mut tui, KeyCode::Char('r'));
+    assert_eq!(effects, vec![Effect::Reload]);
+    assert!(!screen(&tui, WIDTH, HEIGHT).contains("loading failed"));
+}

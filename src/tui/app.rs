@@ -413,6 +413,7 @@ impl App {
             Action::Reload => {
                 if self.loading.is_none() {
                     self.loading = Some(Loading::default());
+                    self.load_error = None;
                     return vec![Effect::Reload];
                 }
             }

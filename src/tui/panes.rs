@@ -129,9 +129,6 @@ pub struct Table {
     pub marks: Vec<Mark>,
     /// The pane's own list has not been loaded yet (a live load in progress).
     pub waiting: bool,
-    /// Counts and marks are still to come (the access index is being built, or a live load
-    /// has not delivered what they count).
-    pub incomplete: bool,
 }
 
 impl Table {
@@ -315,7 +312,6 @@ pub fn build(kind: PaneKind, source: &Source<'_>) -> Option<Table> {
         len,
         marks: vec![Mark::None; len],
         waiting: source.missing.contains(&kind.part()),
-        incomplete: source.index.is_none() || !source.missing.is_empty(),
     };
     let columns = match kind {
         PaneKind::Users => users(source, len, &mut table.marks),

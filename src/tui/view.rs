@@ -38,14 +38,17 @@ const STRIP_STAGES: usize = 3;
 /// The rows the loading strip takes (0 when no partial load is on screen): a line of calls
 /// and throttles, then a gauge for each of the first unfinished stages.
 pub fn loading_strip_height(app: &App) -> u16 {
-    match (&app.loading, &app.dataset) {
-        (Some(loading), Some(_)) if !app.dataset.as_ref().is_some_and(|d| d.is_complete()) => {
+    let partial = app.dataset.as_ref().is_some_and(|d| !d.is_complete());
+    match &app.loading {
+        Some(loading) if partial => {
             let unfinished = Stage::ALL
                 .iter()
                 .filter(|s| !loading.stages.get(s).is_some_and(|p| p.finished))
                 .count();
             1 + unfinished.min(STRIP_STAGES) as u16
         }
+        // A load that failed after its first parts: say so under what it delivered.
+        None if partial && app.load_error.is_some() => 1,
         _ => 0,
     }
 }
@@ -526,6 +529,10 @@ fn render_stage(loading: &Loading, stage: Stage, frame: &mut Frame, area: Rect, 
 /// the first unfinished stages.
 fn render_loading_strip(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let Some(loading) = &app.loading else {
+        if let Some(error) = &app.load_error {
+            let text = format!("loading failed, these panes are incomplete: {error} · r retries");
+            frame.render_widget(Line::styled(text, theme.warning), area);
+        }
         return;
     };
     // Stages under way first, then those still waiting.
