@@ -55,6 +55,8 @@ pub enum AppEvent {
     },
     /// The filter worker's result.
     Filtered(Filtered),
+    /// A worker thread panicked (a bug): its result will never come.
+    WorkerFailed(&'static str),
 }
 
 /// Turns a live load's updates into app events: progress as it is, and each finished part
@@ -266,10 +268,8 @@ impl App {
     /// Whether background work is still to report: the index, a table, or a filter result.
     /// (Tests and benchmarks wait on the event channel while this holds.)
     pub fn is_working(&self) -> bool {
-        let building = self
-            .dataset
-            .as_ref()
-            .is_some_and(|d| d.index().is_none() || self.built.iter().any(|b| !b));
+        // The build thread sends the index before any table.
+        let building = self.dataset.is_some() && self.built.iter().any(|b| !b);
         building || self.views.iter().any(|v| v.pending.is_some())
     }
 
@@ -345,6 +345,18 @@ impl App {
             }
             AppEvent::Filtered(done) => {
                 self.on_filtered(done);
+                Vec::new()
+            }
+            AppEvent::WorkerFailed(what) => {
+                // Stop waiting: what is on screen stays, and the log has the panic.
+                tracing::error!("the background thread {what} panicked");
+                self.built = [true; PaneKind::ALL.len()];
+                for view in &mut self.views {
+                    view.pending = None;
+                }
+                self.message = Some(format!(
+                    "internal error while {what}: the screen may be out of date (see the log)"
+                ));
                 Vec::new()
             }
             AppEvent::Loaded(Err(message)) => {

@@ -19,6 +19,21 @@ use tokio::sync::mpsc::UnboundedSender;
 
 const PANES: usize = PaneKind::ALL.len();
 
+/// Reports a panic on a worker thread to the app (which would otherwise wait for its result
+/// forever): dropped while the thread unwinds, it sends [`AppEvent::WorkerFailed`].
+struct ReportPanic {
+    events: UnboundedSender<AppEvent>,
+    what: &'static str,
+}
+
+impl Drop for ReportPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = self.events.send(AppEvent::WorkerFailed(self.what));
+        }
+    }
+}
+
 /// A filter (and sort) to run over one pane's table.
 pub struct FilterJob {
     pub pane: usize,
@@ -76,6 +91,10 @@ impl Workers {
         let events = self.events.clone();
         let stale = move || current.load(Ordering::Relaxed) != generation;
         std::thread::spawn(move || {
+            let _report = ReportPanic {
+                events: events.clone(),
+                what: "building the tables",
+            };
             let indexed = Arc::new(Indexed::build(snapshot.clone()));
             if stale()
                 || events
@@ -162,6 +181,10 @@ fn spawn_filter_worker(
 ) -> mpsc::Sender<FilterJob> {
     let (sender, jobs) = mpsc::channel::<FilterJob>();
     std::thread::spawn(move || {
+        let _report = ReportPanic {
+            events: events.clone(),
+            what: "filtering",
+        };
         while let Ok(first) = jobs.recv() {
             // Everything queued meanwhile: only the newest job of each pane still matters.
             let mut queued = vec![first];
