@@ -210,10 +210,11 @@ impl App {
         let dataset = Dataset::new(snapshot, missing);
         self.tables = vec![None; PaneKind::ALL.len()];
         self.built = [false; PaneKind::ALL.len()];
-        for view in &mut self.views {
+        for (pane, view) in self.views.iter_mut().enumerate() {
             // Those rows were of the old tables.
             view.narrowing = None;
             view.pending = None;
+            self.workers.cancel(pane);
         }
         // The pane on screen at once, without the index (its counts follow).
         let first = panes::build(

@@ -259,16 +259,28 @@ fn stable_order(passing: &[(u32, i64)], key: impl Fn(u32, i64) -> i64) -> Vec<u3
     order
 }
 
-/// A score not computed yet, and no match, in a per-text memo.
-const NOT_YET: i64 = i64::MIN;
-const NO_MATCH: i64 = i64::MIN + 1;
+/// A score not computed yet, and no match, in a per-text memo (of `i32`s: half the cache
+/// footprint of the 200,000 principals' scores).
+const NOT_YET: i32 = i32::MIN;
+const NO_MATCH: i32 = i32::MIN + 1;
+
+/// A term's score in `text` for a memo; scores are far inside `i32`.
+fn memo_score(term: &Term, text: &str) -> i32 {
+    term.score(text).map_or(NO_MATCH, |s| {
+        s.clamp(i64::from(NO_MATCH) + 1, i64::from(i32::MAX)) as i32
+    })
+}
+/// A shared column's texts are all scored up front when they are at most this many times the
+/// rows to test.
+const EAGER_RATIO: usize = 4;
 /// Counts below this are scored once per value.
 const SMALL_COUNTS: usize = 1024;
 
-/// Per term, per column it may match: the column and, for a shared column with no more texts
-/// than there are rows to test, every text's score (computed once, over the cores, instead of
-/// once per thread). Other shared columns are scored lazily per thread.
-type Scored = Vec<Vec<(usize, Option<Vec<i64>>)>>;
+/// Per term, per column it may match: the column and, for a shared column with not many more
+/// texts than there are rows to test, every text's score (computed once, over the cores,
+/// instead of once per thread). Other shared columns (a few thousand narrowed rows among
+/// 200,000 principals) are scored lazily per thread, for the texts those rows name.
+type Scored = Vec<Vec<(usize, Option<Vec<i32>>)>>;
 
 fn scored_texts(table: &Table, query: &Query, rows: usize) -> Scored {
     query
@@ -282,11 +294,9 @@ fn scored_texts(table: &Table, query: &Query, rows: usize) -> Scored {
                 .filter(|(_, c)| term.applies_to(c.key))
                 .map(|(i, c)| {
                     let scores = match &c.cells {
-                        Cells::Shared { values, .. } if values.len() <= rows => Some(
+                        Cells::Shared { values, .. } if values.len() <= rows * EAGER_RATIO => Some(
                             parallel_chunks(values, |part| {
-                                part.iter()
-                                    .map(|v| term.score(v).unwrap_or(NO_MATCH))
-                                    .collect::<Vec<_>>()
+                                part.iter().map(|v| memo_score(term, v)).collect::<Vec<_>>()
                             })
                             .concat(),
                         ),
@@ -308,7 +318,7 @@ fn score_rows(
     cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Option<Vec<(u32, i64)>> {
     // This thread's memos: per term and column, per shared text or small count.
-    let mut memos: Vec<Vec<Vec<i64>>> = scored
+    let mut memos: Vec<Vec<Vec<i32>>> = scored
         .iter()
         .map(|columns| {
             columns
@@ -336,29 +346,30 @@ fn score_rows(
             let mut best: Option<i64> = None;
             for ((column, scores), memo) in columns.iter().zip(memos.iter_mut()) {
                 let score = match (&table.columns[*column].cells, scores) {
-                    (Cells::Shared { ids, .. }, Some(scores)) => scores[ids[r] as usize],
-                    (Cells::Shared { values, ids }, None) => {
-                        let id = ids[r] as usize;
+                    (Cells::Shared { slot, .. }, Some(scores)) => scores[table.shared_id(r, *slot)],
+                    (Cells::Shared { values, slot }, None) => {
+                        let id = table.shared_id(r, *slot);
                         if memo[id] == NOT_YET {
-                            memo[id] = term.score(&values[id]).unwrap_or(NO_MATCH);
+                            memo[id] = memo_score(term, &values[id]);
                         }
                         memo[id]
                     }
-                    (Cells::Field(field), _) => term.score(field(snapshot, r)).unwrap_or(NO_MATCH),
+                    (Cells::Field(field), _) => memo_score(term, field(snapshot, r)),
                     (Cells::Count(counts), _) => {
                         let n = counts[r];
                         match memo.get_mut(n as usize) {
                             Some(m) => {
                                 if *m == NOT_YET {
-                                    *m = term.score(count_str(n, &mut digits)).unwrap_or(NO_MATCH);
+                                    *m = memo_score(term, count_str(n, &mut digits));
                                 }
                                 *m
                             }
-                            None => term.score(count_str(n, &mut digits)).unwrap_or(NO_MATCH),
+                            None => memo_score(term, count_str(n, &mut digits)),
                         }
                     }
                 };
                 if score != NO_MATCH {
+                    let score = i64::from(score);
                     best = Some(best.map_or(score, |b| b.max(score)));
                 }
             }

@@ -101,8 +101,9 @@ pub enum Mark {
 pub enum Cells {
     /// A text field of the row's snapshot record.
     Field(fn(&Snapshot, usize) -> &str),
-    /// One of a few distinct texts per row, by number.
-    Shared { values: Vec<Text>, ids: Vec<u32> },
+    /// One of a few distinct texts per row, by number: the row's number is at `slot` of its
+    /// entry in the table's shared-id matrix ([`Table::shared_id`]).
+    Shared { values: Vec<Text>, slot: usize },
     /// A number per row ([`UNKNOWN`] while what it counts is loading).
     Count(Vec<u32>),
 }
@@ -126,6 +127,11 @@ pub struct Table {
     pub columns: Vec<Column>,
     snapshot: Arc<Snapshot>,
     len: usize,
+    /// Row-major: the numbers of a row's shared texts side by side, so a filter that tests a
+    /// scattered subset of rows reads one cache line per row, not one per column.
+    shared_ids: Vec<u32>,
+    /// Shared columns per row.
+    stride: usize,
     pub marks: Vec<Mark>,
     /// The pane's own list has not been loaded yet (a live load in progress).
     pub waiting: bool,
@@ -140,6 +146,11 @@ impl Table {
         self.len == 0
     }
 
+    /// The number of `row`'s text in the shared column at `slot`.
+    pub fn shared_id(&self, row: usize, slot: usize) -> usize {
+        self.shared_ids[row * self.stride + slot] as usize
+    }
+
     /// The snapshot whose list the rows are.
     pub fn snapshot(&self) -> &Snapshot {
         &self.snapshot
@@ -149,7 +160,7 @@ impl Table {
     pub fn cell(&self, row: usize, column: usize) -> Cow<'_, str> {
         match &self.columns[column].cells {
             Cells::Field(field) => Cow::Borrowed(field(&self.snapshot, row)),
-            Cells::Shared { values, ids } => Cow::Borrowed(&values[ids[row] as usize]),
+            Cells::Shared { values, slot } => Cow::Borrowed(&values[self.shared_id(row, *slot)]),
             Cells::Count(counts) => Cow::Owned(count_text(counts[row])),
         }
     }
@@ -188,9 +199,11 @@ impl Table {
                 .iter()
                 .map(|&n| if n == UNKNOWN { 0 } else { n })
                 .collect(),
-            Cells::Shared { values, ids } => {
+            Cells::Shared { values, slot } => {
                 let ranks = ranks(values.len(), |i| &values[i], c.numeric);
-                ids.iter().map(|&id| ranks[id as usize]).collect()
+                (0..self.len)
+                    .map(|row| ranks[self.shared_id(row, *slot)])
+                    .collect()
             }
             Cells::Field(field) => ranks(self.len, |i| field(&self.snapshot, i), c.numeric),
         })
@@ -243,6 +256,35 @@ fn col(key: &'static str, title: &'static str, numeric: bool, width: u16, cells:
         width,
         cells,
         sort_keys: OnceLock::new(),
+    }
+}
+
+/// Collects the shared columns' per-row numbers while a table is built, then lays them out
+/// row by row.
+#[derive(Default)]
+struct SharedIds {
+    columns: Vec<Vec<u32>>,
+}
+
+impl SharedIds {
+    fn cells(&mut self, values: Vec<Text>, ids: Vec<u32>) -> Cells {
+        self.columns.push(ids);
+        Cells::Shared {
+            values,
+            slot: self.columns.len() - 1,
+        }
+    }
+
+    /// The row-major matrix and its stride.
+    fn finish(self, len: usize) -> (Vec<u32>, usize) {
+        let stride = self.columns.len();
+        let mut matrix = vec![0u32; len * stride];
+        for (slot, ids) in self.columns.iter().enumerate() {
+            for (row, &id) in ids.iter().enumerate() {
+                matrix[row * stride + slot] = id;
+            }
+        }
+        (matrix, stride)
     }
 }
 
@@ -305,27 +347,34 @@ pub fn build(kind: PaneKind, source: &Source<'_>) -> Option<Table> {
             PaneKind::Applications => s.applications.len(),
         }
     };
-    let mut table = Table {
+    let mut marks = vec![Mark::None; len];
+    let mut shared = SharedIds::default();
+    let columns = match kind {
+        PaneKind::Users => users(source, len, &mut marks, &mut shared),
+        PaneKind::Groups => groups(source, len, &mut marks, &mut shared),
+        PaneKind::PermissionSets => permission_sets(source, len),
+        PaneKind::Accounts => accounts(source, len, &mut shared),
+        PaneKind::Assignments => assignments(source, len, &mut marks, &mut shared)?,
+        PaneKind::Applications => applications(source, len, &mut shared),
+    };
+    let (shared_ids, stride) = shared.finish(len);
+    Some(Table {
         kind,
-        columns: Vec::new(),
+        columns,
         snapshot: source.snapshot.clone(),
         len,
-        marks: vec![Mark::None; len],
+        shared_ids,
+        stride,
+        marks,
         waiting: source.missing.contains(&kind.part()),
-    };
-    let columns = match kind {
-        PaneKind::Users => users(source, len, &mut table.marks),
-        PaneKind::Groups => groups(source, len, &mut table.marks),
-        PaneKind::PermissionSets => permission_sets(source, len),
-        PaneKind::Accounts => accounts(source, len),
-        PaneKind::Assignments => assignments(source, len, &mut table.marks)?,
-        PaneKind::Applications => applications(source, len),
-    };
-    table.columns = columns;
-    Some(table)
+    })
 }
 
-fn external_id_labels<'s>(len: usize, ids: impl Fn(usize) -> &'s [ExternalId]) -> Cells {
+fn external_id_labels<'s>(
+    shared: &mut SharedIds,
+    len: usize,
+    ids: impl Fn(usize) -> &'s [ExternalId],
+) -> Cells {
     let mut distinct = Distinct::new();
     let ids = (0..len)
         .map(|i| {
@@ -333,14 +382,11 @@ fn external_id_labels<'s>(len: usize, ids: impl Fn(usize) -> &'s [ExternalId]) -
             distinct.number(issuer, || issuer_label(issuer))
         })
         .collect();
-    Cells::Shared {
-        values: distinct.values,
-        ids,
-    }
+    shared.cells(distinct.values, ids)
 }
 
 /// A text field with few distinct values (a status), shared so the filter scores each once.
-fn few<'s>(len: usize, text: impl Fn(usize) -> &'s str) -> Cells {
+fn few<'s>(shared: &mut SharedIds, len: usize, text: impl Fn(usize) -> &'s str) -> Cells {
     let mut distinct = Distinct::new();
     let ids = (0..len)
         .map(|i| {
@@ -348,17 +394,19 @@ fn few<'s>(len: usize, text: impl Fn(usize) -> &'s str) -> Cells {
             distinct.number(t, || t.to_owned())
         })
         .collect();
-    Cells::Shared {
-        values: distinct.values,
-        ids,
-    }
+    shared.cells(distinct.values, ids)
 }
 
 fn unknown(len: usize) -> Cells {
     Cells::Count(vec![UNKNOWN; len])
 }
 
-fn users(source: &Source<'_>, len: usize, marks: &mut [Mark]) -> Vec<Column> {
+fn users(
+    source: &Source<'_>,
+    len: usize,
+    marks: &mut [Mark],
+    shared: &mut SharedIds,
+) -> Vec<Column> {
     let s = &**source.snapshot;
     let groups = match source.index_with(&[PartKind::Groups, PartKind::GroupMemberships]) {
         Some(index) => Cells::Count(
@@ -412,7 +460,7 @@ fn users(source: &Source<'_>, len: usize, marks: &mut [Mark]) -> Vec<Column> {
             "STATUS",
             false,
             8,
-            few(len, |i| s.users[i].status.as_deref().unwrap_or("")),
+            few(shared, len, |i| s.users[i].status.as_deref().unwrap_or("")),
         ),
         col("groups", "GROUPS", true, 6, groups),
         col("access", "ACCESS", true, 6, access),
@@ -421,7 +469,7 @@ fn users(source: &Source<'_>, len: usize, marks: &mut [Mark]) -> Vec<Column> {
             "EXTERNAL ID",
             false,
             14,
-            external_id_labels(len, |i| &s.users[i].external_ids),
+            external_id_labels(shared, len, |i| &s.users[i].external_ids),
         ),
     ]
 }
@@ -452,7 +500,12 @@ fn application_counts(snapshot: &Snapshot, kind: PrincipalType) -> HashMap<&str,
     counts
 }
 
-fn groups(source: &Source<'_>, len: usize, marks: &mut [Mark]) -> Vec<Column> {
+fn groups(
+    source: &Source<'_>,
+    len: usize,
+    marks: &mut [Mark],
+    shared: &mut SharedIds,
+) -> Vec<Column> {
     let s = &**source.snapshot;
     let members = match source.index_with(&[PartKind::Users, PartKind::GroupMemberships]) {
         Some(index) => Cells::Count(
@@ -503,7 +556,7 @@ fn groups(source: &Source<'_>, len: usize, marks: &mut [Mark]) -> Vec<Column> {
             "EXTERNAL ID",
             false,
             14,
-            external_id_labels(len, |i| &s.groups[i].external_ids),
+            external_id_labels(shared, len, |i| &s.groups[i].external_ids),
         ),
     ]
 }
@@ -587,7 +640,7 @@ fn permission_sets(source: &Source<'_>, len: usize) -> Vec<Column> {
     ]
 }
 
-fn accounts(source: &Source<'_>, len: usize) -> Vec<Column> {
+fn accounts(source: &Source<'_>, len: usize, shared: &mut SharedIds) -> Vec<Column> {
     let s = &**source.snapshot;
     let (sets, assignments) = match source.index_with(&[PartKind::AccountAssignments]) {
         Some(index) => {
@@ -628,7 +681,9 @@ fn accounts(source: &Source<'_>, len: usize) -> Vec<Column> {
             "STATUS",
             false,
             8,
-            few(len, |i| s.accounts[i].status.as_deref().unwrap_or("")),
+            few(shared, len, |i| {
+                s.accounts[i].status.as_deref().unwrap_or("")
+            }),
         ),
         col("permission", "PERMISSION SETS", true, 15, sets),
         col("assignments", "ASSIGNMENTS", true, 11, assignments),
@@ -644,7 +699,12 @@ fn accounts(source: &Source<'_>, len: usize) -> Vec<Column> {
 
 /// Needs the index: it numbers accounts, permission sets and principals, so a million rows
 /// become four small numbers each without hashing a single id.
-fn assignments(source: &Source<'_>, len: usize, marks: &mut [Mark]) -> Option<Vec<Column>> {
+fn assignments(
+    source: &Source<'_>,
+    len: usize,
+    marks: &mut [Mark],
+    shared: &mut SharedIds,
+) -> Option<Vec<Column>> {
     let index = source.index?;
     let s = &**source.snapshot;
     let names: HashMap<&str, &str> = s
@@ -716,48 +776,39 @@ fn assignments(source: &Source<'_>, len: usize, marks: &mut [Mark]) -> Option<Ve
             "ACCOUNT",
             false,
             0,
-            Cells::Shared {
-                values: account_values,
-                ids: account_ids,
-            },
+            shared.cells(account_values, account_ids),
         ),
         col(
             "ps",
             "PERMISSION SET",
             false,
             0,
-            Cells::Shared {
-                values: ps_values,
-                ids: ps_ids,
-            },
+            shared.cells(ps_values, ps_ids),
         ),
         col(
             "type",
             "TYPE",
             false,
             5,
-            Cells::Shared {
-                values: vec![
+            shared.cells(
+                vec![
                     Text::from(PrincipalType::User.to_string()),
                     Text::from(PrincipalType::Group.to_string()),
                 ],
-                ids: type_ids,
-            },
+                type_ids,
+            ),
         ),
         col(
             "principal",
             "PRINCIPAL",
             false,
             0,
-            Cells::Shared {
-                values: principal_values,
-                ids: principal_ids,
-            },
+            shared.cells(principal_values, principal_ids),
         ),
     ])
 }
 
-fn applications(source: &Source<'_>, len: usize) -> Vec<Column> {
+fn applications(source: &Source<'_>, len: usize, shared: &mut SharedIds) -> Vec<Column> {
     let s = &**source.snapshot;
     let assignments = if source.has(&[PartKind::ApplicationAssignments]) {
         let mut counts: HashMap<&str, u32> = HashMap::new();
@@ -791,7 +842,9 @@ fn applications(source: &Source<'_>, len: usize) -> Vec<Column> {
             "STATUS",
             false,
             10,
-            few(len, |i| s.applications[i].status.as_deref().unwrap_or("")),
+            few(shared, len, |i| {
+                s.applications[i].status.as_deref().unwrap_or("")
+            }),
         ),
         col("assignments", "ASSIGNMENTS", true, 11, assignments),
         col(
