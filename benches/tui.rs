@@ -3,9 +3,13 @@
 //! a snapshot file, then opened the way `cutover tui --snapshot FILE` opens it, and driven on
 //! ratatui's TestBackend (160x48). Reports, each next to its target:
 //!
-//! - open to first frame: read + parse the file, `App::set_snapshot`, the first draw;
-//! - a filter keystroke (`App::update` for one typed char) on Assignments and Users;
-//! - a frame render while the selection moves;
+//! - open to first frame: read + parse the file, `App::set_snapshot`, the first draw; then how
+//!   long the background work after it (access index, every pane's table) takes;
+//! - a filter keystroke on Assignments and Users, two figures: handling it (`App::update` for
+//!   one typed char, which hands the filtering to the worker) and the time until its result is
+//!   on screen (until the worker's result event has been applied);
+//! - a frame render while the selection moves, without and with a filter (highlights are
+//!   computed while rendering, for the rows on screen);
 //! - `AccessIndex::effective_access` for 1,000 users spread over the snapshot;
 //! - peak memory (VmHWM) of the process that opened the snapshot.
 //!
@@ -26,6 +30,7 @@ use ratatui::layout::Rect;
 use ratatui::Terminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
 const WIDTH: u16 = 160;
 const HEIGHT: u16 = 48;
@@ -83,6 +88,7 @@ fn measure(path: &Path, preset: &str) {
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
 
     // 1. Open to first frame.
+    let (events, mut inbox) = unbounded_channel();
     let started = Instant::now();
     let text = std::fs::read_to_string(path).expect("read the snapshot");
     let read = started.elapsed();
@@ -93,6 +99,7 @@ fn measure(path: &Path, preset: &str) {
     let mut app = App::new(
         format!("snapshot {}", path.display()),
         Rect::new(0, 0, WIDTH, HEIGHT),
+        events,
     );
     app.set_snapshot(snapshot);
     let set = started.elapsed();
@@ -107,6 +114,12 @@ fn measure(path: &Path, preset: &str) {
         ms(open - set),
         verdict(open <= Duration::from_secs(2))
     );
+    settle(&mut app, &mut inbox);
+    println!(
+        "  then in the background: access index and all six tables ready {} after the first frame (open to complete {})",
+        ms(started.elapsed() - open),
+        ms(started.elapsed())
+    );
 
     // 2. Filter keystrokes.
     let frame_target = Duration::from_millis(16);
@@ -114,32 +127,39 @@ fn measure(path: &Path, preset: &str) {
         ('5', "assignments", assignments, "prod-pay"),
         ('1', "users", users, "ana.ch"),
     ] {
-        // Panes are built on first visit: report what that first switch costs.
-        let switching = Instant::now();
         key(&mut app, KeyCode::Char(pane));
-        println!(
-            "first switch to the {name} pane (builds its table): {:.0} ms",
-            switching.elapsed().as_secs_f64() * 1000.0
-        );
-        let mut times = Vec::new();
+        settle(&mut app, &mut inbox);
+        let mut handling = Vec::new();
+        let mut shown = Vec::new();
         for _ in 0..FILTER_ROUNDS {
             key(&mut app, KeyCode::Char('/'));
             for c in query.chars() {
                 let t = Instant::now();
                 key(&mut app, KeyCode::Char(c));
-                times.push(t.elapsed());
+                handling.push(t.elapsed());
+                settle(&mut app, &mut inbox);
+                shown.push(t.elapsed());
             }
             let matched = app.view().visible.len();
             let t = Instant::now();
             key(&mut app, KeyCode::Esc);
-            times.push(t.elapsed());
-            if times.len() == query.len() + 1 {
+            handling.push(t.elapsed());
+            settle(&mut app, &mut inbox);
+            shown.push(t.elapsed());
+            if handling.len() == query.len() + 1 {
                 println!("  (\"{query}\" on {name}: {matched} of {rows} rows match)");
             }
         }
-        let (median, p99) = median_p99(&mut times);
+        let (median, p99) = median_p99(&mut handling);
         println!(
-            "filter keystroke, {name} ({rows} rows, \"{query}\" typed {FILTER_ROUNDS}x + esc): median {}, p99 {}  target < 16 ms  {}",
+            "filter keystroke, {name} ({rows} rows, \"{query}\" typed {FILTER_ROUNDS}x + esc), handling the key: median {}, p99 {}  target < 16 ms  {}",
+            ms(median),
+            ms(p99),
+            verdict(median <= frame_target && p99 <= frame_target)
+        );
+        let (median, p99) = median_p99(&mut shown);
+        println!(
+            "  ... until the filtered table is shown (worker result applied): median {}, p99 {}  (no target; {} at 16 ms)",
             ms(median),
             ms(p99),
             verdict(median <= frame_target && p99 <= frame_target)
@@ -170,11 +190,40 @@ fn measure(path: &Path, preset: &str) {
         ms(p99),
         verdict(median <= frame_target && p99 <= frame_target)
     );
+    // The same with a filter on, so each frame computes the highlights of the rows on screen.
+    key(&mut app, KeyCode::Char('/'));
+    for c in "prod".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Enter);
+    settle(&mut app, &mut inbox);
+    let mut times = Vec::with_capacity(FRAMES);
+    for i in 0..FRAMES {
+        key(
+            &mut app,
+            if i % 20 == 19 {
+                KeyCode::PageDown
+            } else {
+                KeyCode::Down
+            },
+        );
+        let t = Instant::now();
+        terminal.draw(|f| view::render(&app, f)).unwrap();
+        times.push(t.elapsed());
+    }
+    let (median, p99) = median_p99(&mut times);
+    println!(
+        "frame render with the filter \"prod\" on ({} rows, highlights drawn): median {}, p99 {}  target < 16 ms  {}",
+        app.view().visible.len(),
+        ms(median),
+        ms(p99),
+        verdict(median <= frame_target && p99 <= frame_target)
+    );
 
     // 4. Effective access of one user.
     let dataset = app.dataset.as_ref().expect("a loaded snapshot");
     let snapshot = dataset.snapshot();
-    let index = dataset.index();
+    let index = dataset.index().expect("the index is built");
     let step = (snapshot.users.len() / ACCESS_USERS).max(1);
     let mut times = Vec::with_capacity(ACCESS_USERS);
     let mut grants = 0;
@@ -210,6 +259,14 @@ fn measure(path: &Path, preset: &str) {
 
 fn key(app: &mut App, code: KeyCode) {
     app.update(AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+/// Applies the background workers' results until the app has none outstanding.
+fn settle(app: &mut App, inbox: &mut UnboundedReceiver<AppEvent>) {
+    while app.is_working() {
+        let event = inbox.blocking_recv().expect("the workers report back");
+        app.update(event);
+    }
 }
 
 fn median_p99(times: &mut [Duration]) -> (Duration, Duration) {

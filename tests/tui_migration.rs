@@ -6,6 +6,7 @@
 use cutover::fixture::demo::{demo_ground_truth, load_demo, DemoOrg};
 use cutover::mapping::suggest::{Evidence, ExactMatch};
 use cutover::mapping::{file as mapping_file, Decision, Mapping, Status};
+use cutover::model::Snapshot;
 use cutover::model::{PrincipalId, PrincipalType};
 use cutover::plan::file::PlanFile;
 use cutover::plan::{plan, PlanOptions};
@@ -34,12 +35,24 @@ fn migration(org: DemoOrg, mapping_path: Option<PathBuf>) -> Migration {
     })
 }
 
-fn app_with(mapping_path: Option<PathBuf>, width: u16, height: u16) -> App {
-    let org = load_demo();
-    let mut app = App::new("demo organization", Rect::new(0, 0, width, height));
+/// An app on `current`, with the browse panes' background build finished (their results
+/// handed to the app), so screens do not depend on the workers' timing.
+fn settled_app(current: Snapshot, width: u16, height: u16) -> App {
+    let (events, mut inbox) = tokio::sync::mpsc::unbounded_channel();
+    let mut app = App::new("demo organization", Rect::new(0, 0, width, height), events);
     app.no_color = true;
     app.now = "2026-11-26T16:02:00Z".parse().unwrap();
-    app.set_snapshot(org.current.clone());
+    app.set_snapshot(current);
+    while app.is_working() {
+        let event = inbox.blocking_recv().expect("the workers report back");
+        app.update(event);
+    }
+    app
+}
+
+fn app_with(mapping_path: Option<PathBuf>, width: u16, height: u16) -> App {
+    let org = load_demo();
+    let mut app = settled_app(org.current.clone(), width, height);
     app.set_migration(migration(org, mapping_path), true);
     app
 }
@@ -579,8 +592,7 @@ fn pane_7_opens_from_the_browse_panes_and_esc_goes_back() {
     assert!(app.migration_shown);
 
     // Without a baseline there is no pane 7.
-    let mut plain = App::new("demo organization", Rect::new(0, 0, WIDTH, HEIGHT));
-    plain.set_snapshot(load_demo().current);
+    let mut plain = settled_app(load_demo().current, WIDTH, HEIGHT);
     key(&mut plain, KeyCode::Char('7'));
     assert!(!plain.migration_shown);
     assert!(plain.message.clone().unwrap().contains("cutover map"));

@@ -275,6 +275,20 @@ impl<'s> AccessIndex<'s> {
     }
 
     /// The groups `user` is a member of, in snapshot order; empty for an unknown user.
+    /// The assignment at `i` (in `snapshot.account_assignments` order) by position: its
+    /// account in [`Self::account_ids`], its permission set in [`Self::permission_set_arns`],
+    /// and its principal among the snapshot's users or groups (`None`: orphaned). For tables
+    /// that group a million assignments by a few thousand distinct values without hashing ids.
+    pub fn assignment_positions(&self, i: usize) -> (u32, u32, Option<(PrincipalType, u32)>) {
+        let a = &self.assignments[i];
+        let principal = match a.principal {
+            Resolved::User(u) => Some((PrincipalType::User, u)),
+            Resolved::Group(g) => Some((PrincipalType::Group, g)),
+            Resolved::Orphan => None,
+        };
+        (a.account, a.permission_set, principal)
+    }
+
     pub fn groups_of(&self, user: &UserId) -> impl Iterator<Item = &'s Group> + '_ {
         let row = self
             .user_index(user)

@@ -125,6 +125,10 @@ impl<'a> Loader<'a> {
     pub async fn run(&self) -> Result<Loaded, BackendError> {
         let captured_at = chrono::Utc::now();
         self.report(Stage::Instance, 1, Some(1), true);
+        self.progress.send_part(|| SnapshotPart::Started {
+            instance: self.instance.clone(),
+            captured_at,
+        });
         let (directory, access, (applications, application_assignments)) = tokio::try_join!(
             self.load_directory(),
             self.load_access(),
@@ -220,6 +224,8 @@ impl<'a> Loader<'a> {
     async fn load_directory(&self) -> Result<Directory, BackendError> {
         let (users, groups) = tokio::try_join!(self.load_users(), self.load_groups())?;
         let memberships = self.load_memberships(&groups).await?;
+        self.progress
+            .send_part(|| SnapshotPart::GroupMemberships(memberships.clone()));
         Ok(Directory {
             users,
             groups,
@@ -255,6 +261,8 @@ impl<'a> Loader<'a> {
         .await
         .map_err(|f| f.into_backend_error("users"))?;
         counter.finish();
+        self.progress
+            .send_part(|| SnapshotPart::Users(users.clone()));
         Ok(users)
     }
 
@@ -286,6 +294,8 @@ impl<'a> Loader<'a> {
         .await
         .map_err(|f| f.into_backend_error("groups"))?;
         counter.finish();
+        self.progress
+            .send_part(|| SnapshotPart::Groups(groups.clone()));
         Ok(groups)
     }
 
@@ -379,6 +389,8 @@ impl<'a> Loader<'a> {
                 .discover_pairs(discovery, &arns, organization_accounts.as_deref())
                 .await?;
             let assignments = self.list_account_assignments(&pairs).await?;
+            self.progress
+                .send_part(|| SnapshotPart::AccountAssignments(assignments.clone()));
             Ok::<_, BackendError>((organization_accounts, discovery, pairs, assignments))
         };
         let (mut permission_sets, (organization_accounts, discovery, pairs, assignments)) =
@@ -410,6 +422,11 @@ impl<'a> Loader<'a> {
                 })
                 .collect(),
         };
+        // Now with the accounts each permission set is provisioned to.
+        self.progress
+            .send_part(|| SnapshotPart::PermissionSets(permission_sets.clone()));
+        self.progress
+            .send_part(|| SnapshotPart::Accounts(accounts.clone()));
         Ok(Access {
             permission_sets,
             accounts,
@@ -467,6 +484,9 @@ impl<'a> Loader<'a> {
             .try_collect()
             .await?;
         counter.finish();
+        let sets: Vec<PermissionSet> = sets;
+        self.progress
+            .send_part(|| SnapshotPart::PermissionSets(sets.clone()));
         Ok(sets)
     }
 
@@ -664,7 +684,11 @@ impl<'a> Loader<'a> {
         .await;
         counter.finish();
         match result {
-            Ok(accounts) => Ok(Some(accounts)),
+            Ok(accounts) => {
+                self.progress
+                    .send_part(|| SnapshotPart::Accounts(accounts.clone()));
+                Ok(Some(accounts))
+            }
             // Not the management account, no delegation, or no organization at all: account
             // names are nice to have, the assignments are not.
             Err(failure)
@@ -836,8 +860,14 @@ impl<'a> Loader<'a> {
         let Some(applications) =
             self.optional(listed, "applications and application_assignments")?
         else {
+            self.progress
+                .send_part(|| SnapshotPart::Applications(Vec::new()));
+            self.progress
+                .send_part(|| SnapshotPart::ApplicationAssignments(Vec::new()));
             return Ok((Vec::new(), Vec::new()));
         };
+        self.progress
+            .send_part(|| SnapshotPart::Applications(applications.clone()));
 
         let assignments = self
             .fan_out(
@@ -870,6 +900,8 @@ impl<'a> Loader<'a> {
                 },
             )
             .await?;
+        self.progress
+            .send_part(|| SnapshotPart::ApplicationAssignments(assignments.clone()));
         Ok((applications, assignments))
     }
 }

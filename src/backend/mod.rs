@@ -8,7 +8,7 @@ pub mod sim_writer;
 pub mod write;
 
 pub use error::BackendError;
-pub use progress::{ProgressEvent, ProgressSink, Stage};
+pub use progress::{LoadUpdate, ProgressEvent, ProgressSink, Stage};
 pub use write::{Started, WriteError, WriteErrorKind, WriteStats, WriteStatus, Writer};
 
 use crate::model::Snapshot;

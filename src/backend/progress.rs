@@ -1,6 +1,7 @@
-//! Load progress, as events on a channel. The headless progress bar consumes them today; the TUI
-//! will consume the same events without knowing who produced them.
+//! Load progress, as events on a channel. The headless progress bars consume the events; the
+//! TUI also takes each finished part of the snapshot, so its panes fill as stages finish.
 
+use crate::model::SnapshotPart;
 use std::fmt;
 use tokio::sync::mpsc;
 
@@ -68,19 +69,45 @@ pub struct ProgressEvent {
     pub throttles: u64,
 }
 
+/// What a load reports to a front end that shows data as it arrives: progress, and each part of
+/// the snapshot as soon as its stage finished.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadUpdate {
+    Progress(ProgressEvent),
+    Part(SnapshotPart),
+}
+
+#[derive(Clone, Debug)]
+enum Sender {
+    Events(mpsc::UnboundedSender<ProgressEvent>),
+    Updates(mpsc::UnboundedSender<LoadUpdate>),
+}
+
 /// Where progress goes. Sending never blocks and never fails the load: a front end that stopped
 /// listening only loses the display.
 #[derive(Clone, Debug, Default)]
 pub struct ProgressSink {
-    sender: Option<mpsc::UnboundedSender<ProgressEvent>>,
+    sender: Option<Sender>,
 }
 
 impl ProgressSink {
+    /// Progress events only (the headless progress bars): parts are not sent.
     pub fn channel() -> (ProgressSink, mpsc::UnboundedReceiver<ProgressEvent>) {
         let (sender, receiver) = mpsc::unbounded_channel();
         (
             ProgressSink {
-                sender: Some(sender),
+                sender: Some(Sender::Events(sender)),
+            },
+            receiver,
+        )
+    }
+
+    /// Progress events and snapshot parts, in the order the load produced them (the TUI).
+    pub fn with_parts() -> (ProgressSink, mpsc::UnboundedReceiver<LoadUpdate>) {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        (
+            ProgressSink {
+                sender: Some(Sender::Updates(sender)),
             },
             receiver,
         )
@@ -91,8 +118,48 @@ impl ProgressSink {
     }
 
     pub fn send(&self, event: ProgressEvent) {
-        if let Some(sender) = &self.sender {
-            let _ = sender.send(event);
+        match &self.sender {
+            Some(Sender::Events(sender)) => {
+                let _ = sender.send(event);
+            }
+            Some(Sender::Updates(sender)) => {
+                let _ = sender.send(LoadUpdate::Progress(event));
+            }
+            None => {}
         }
+    }
+
+    /// Whether parts are wanted: a loader checks before copying a finished list.
+    pub fn wants_parts(&self) -> bool {
+        matches!(self.sender, Some(Sender::Updates(_)))
+    }
+
+    /// Sends a finished part, made only when someone listens for parts.
+    pub fn send_part(&self, make: impl FnOnce() -> SnapshotPart) {
+        if let Some(Sender::Updates(sender)) = &self.sender {
+            let _ = sender.send(LoadUpdate::Part(make()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_go_only_to_a_sink_that_wants_them() {
+        let (sink, mut events) = ProgressSink::channel();
+        assert!(!sink.wants_parts());
+        sink.send_part(|| unreachable!("nobody listens for parts"));
+        drop(sink);
+        assert!(events.try_recv().is_err());
+
+        let (sink, mut updates) = ProgressSink::with_parts();
+        assert!(sink.wants_parts());
+        sink.send_part(|| SnapshotPart::Users(Vec::new()));
+        assert_eq!(
+            updates.try_recv().unwrap(),
+            LoadUpdate::Part(SnapshotPart::Users(Vec::new()))
+        );
     }
 }

@@ -35,6 +35,69 @@ pub struct Snapshot {
     pub warnings: Vec<Warning>,
 }
 
+/// One list of a snapshot, as a live load finishes it: front ends show each part as soon as it
+/// arrives instead of waiting for the whole instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SnapshotPart {
+    /// The instance and the moment the load started: the first part of every load.
+    Started {
+        instance: InstanceInfo,
+        captured_at: DateTime<Utc>,
+    },
+    Users(Vec<User>),
+    Groups(Vec<Group>),
+    GroupMemberships(Vec<GroupMembership>),
+    /// May come twice: described, then again with the accounts each is provisioned to.
+    PermissionSets(Vec<PermissionSet>),
+    Accounts(Vec<Account>),
+    AccountAssignments(Vec<AccountAssignment>),
+    Applications(Vec<Application>),
+    ApplicationAssignments(Vec<ApplicationAssignment>),
+}
+
+/// Which list a [`SnapshotPart`] fills.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PartKind {
+    Users,
+    Groups,
+    GroupMemberships,
+    PermissionSets,
+    Accounts,
+    AccountAssignments,
+    Applications,
+    ApplicationAssignments,
+}
+
+impl PartKind {
+    pub const ALL: [PartKind; 8] = [
+        PartKind::Users,
+        PartKind::Groups,
+        PartKind::GroupMemberships,
+        PartKind::PermissionSets,
+        PartKind::Accounts,
+        PartKind::AccountAssignments,
+        PartKind::Applications,
+        PartKind::ApplicationAssignments,
+    ];
+}
+
+impl SnapshotPart {
+    /// The list this part fills; `None` for [`SnapshotPart::Started`].
+    pub fn kind(&self) -> Option<PartKind> {
+        Some(match self {
+            SnapshotPart::Started { .. } => return None,
+            SnapshotPart::Users(_) => PartKind::Users,
+            SnapshotPart::Groups(_) => PartKind::Groups,
+            SnapshotPart::GroupMemberships(_) => PartKind::GroupMemberships,
+            SnapshotPart::PermissionSets(_) => PartKind::PermissionSets,
+            SnapshotPart::Accounts(_) => PartKind::Accounts,
+            SnapshotPart::AccountAssignments(_) => PartKind::AccountAssignments,
+            SnapshotPart::Applications(_) => PartKind::Applications,
+            SnapshotPart::ApplicationAssignments(_) => PartKind::ApplicationAssignments,
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     #[error("not valid JSON at line {line}, column {column}: {message}. Is this a cutover snapshot (cutover export --output FILE)?")]
@@ -64,6 +127,66 @@ impl Snapshot {
             applications: Vec::new(),
             application_assignments: Vec::new(),
             warnings: Vec::new(),
+        }
+    }
+
+    /// Puts a part in place: the list it fills is replaced (sorted and de-duplicated, as
+    /// [`Snapshot::normalize`] would leave it); `Started` sets the instance and time.
+    ///
+    /// ```
+    /// use cutover::model::{InstanceInfo, Snapshot, SnapshotPart};
+    /// let mut s = Snapshot::empty(InstanceInfo::default(), chrono::Utc::now());
+    /// s.apply_part(SnapshotPart::Users(Vec::new()));
+    /// assert!(s.users.is_empty());
+    /// ```
+    pub fn apply_part(&mut self, part: SnapshotPart) {
+        fn put<T: Ord>(list: &mut Vec<T>, mut items: Vec<T>) {
+            items.sort();
+            items.dedup();
+            *list = items;
+        }
+        match part {
+            SnapshotPart::Started {
+                instance,
+                captured_at,
+            } => {
+                self.instance = instance;
+                self.captured_at = captured_at;
+            }
+            SnapshotPart::Users(mut items) => {
+                for user in &mut items {
+                    user.external_ids.sort();
+                    user.external_ids.dedup();
+                }
+                put(&mut self.users, items)
+            }
+            SnapshotPart::Groups(mut items) => {
+                for group in &mut items {
+                    group.external_ids.sort();
+                    group.external_ids.dedup();
+                }
+                put(&mut self.groups, items)
+            }
+            SnapshotPart::GroupMemberships(items) => put(&mut self.group_memberships, items),
+            SnapshotPart::PermissionSets(mut items) => {
+                for ps in &mut items {
+                    ps.managed_policies.sort();
+                    ps.managed_policies.dedup();
+                    ps.customer_managed_policies.sort();
+                    ps.customer_managed_policies.dedup();
+                    ps.tags.sort();
+                    ps.tags.dedup();
+                    ps.provisioned_account_ids.sort();
+                    ps.provisioned_account_ids.dedup();
+                }
+                put(&mut self.permission_sets, items)
+            }
+            SnapshotPart::Accounts(items) => put(&mut self.accounts, items),
+            SnapshotPart::AccountAssignments(items) => put(&mut self.account_assignments, items),
+            SnapshotPart::Applications(items) => put(&mut self.applications, items),
+            SnapshotPart::ApplicationAssignments(items) => {
+                put(&mut self.application_assignments, items)
+            }
         }
     }
 
@@ -196,6 +319,25 @@ mod tests {
             .map(|a| a.principal_id.as_str())
             .collect();
         assert_eq!(ids, ["a", "b"]);
+    }
+
+    #[test]
+    fn parts_put_a_normalized_list_in_place() {
+        let mut whole = sample();
+        whole.normalize();
+        let mut built = Snapshot::empty(InstanceInfo::default(), chrono::Utc::now());
+        built.apply_part(SnapshotPart::Started {
+            instance: whole.instance.clone(),
+            captured_at: whole.captured_at,
+        });
+        built.apply_part(SnapshotPart::AccountAssignments(
+            sample().account_assignments,
+        ));
+        assert_eq!(built, whole);
+        assert_eq!(
+            SnapshotPart::Users(Vec::new()).kind(),
+            Some(PartKind::Users)
+        );
     }
 
     #[test]

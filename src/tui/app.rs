@@ -1,21 +1,29 @@
 //! The TUI's state and its update function: every input (key, mouse, resize, load progress,
-//! a finished load) goes through `update`, which changes state and returns effects for the
-//! runner to carry out. Rendering (view.rs) only reads this state.
+//! a finished load, a background result) goes through `update`, which changes state and
+//! returns effects for the runner to carry out. Rendering (view.rs) only reads this state.
+//!
+//! Nothing heavy runs in `update`: building the access index and the tables, filtering and
+//! sorting are handed to the background workers (worker.rs), whose results come back as
+//! events. Meanwhile the screen shows what it had (a table marked "filtering…", counts shown
+//! as `…`), so a keystroke costs microseconds whatever the size of the table.
 
-use super::dataset::Dataset;
+use super::dataset::{Dataset, Indexed};
 use super::detail::{self, Detail};
 use super::filter::Query;
 use super::keymap::{self, Action, Scope};
-use super::panes::{self, Entity, PaneKind, Table};
+use super::panes::{self, Entity, PaneKind, Source, Table};
 use super::view;
-use crate::backend::{ProgressEvent, Stage};
-use crate::model::Snapshot;
+use super::worker::{Filtered, Workers};
+use crate::backend::{LoadUpdate, ProgressEvent, Stage};
+use crate::model::{PartKind, Snapshot, SnapshotPart};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::layout::{Position, Rect};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedSender;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -30,7 +38,61 @@ pub enum AppEvent {
     Mouse(MouseEvent),
     Resize(u16, u16),
     Progress(ProgressEvent),
+    /// What a live load has delivered so far, and the lists still missing: shown while no
+    /// complete snapshot is on screen (see [`PartialLoad`]).
+    Partial(Box<Snapshot>, BTreeSet<PartKind>),
     Loaded(Result<Box<Snapshot>, String>),
+    /// The build thread's access index for dataset `generation`.
+    Indexed {
+        generation: u64,
+        indexed: Arc<Indexed>,
+    },
+    /// The build thread's table for one pane of dataset `generation`.
+    TableBuilt {
+        generation: u64,
+        pane: usize,
+        table: Arc<Table>,
+    },
+    /// The filter worker's result.
+    Filtered(Filtered),
+    /// A worker thread panicked (a bug): its result will never come.
+    WorkerFailed(&'static str),
+}
+
+/// Turns a live load's updates into app events: progress as it is, and each finished part
+/// added to the snapshot so far, sent whole (the copy is made here, on the load's task, not in
+/// `update`).
+#[derive(Default)]
+pub struct PartialLoad {
+    snapshot: Option<Snapshot>,
+    missing: BTreeSet<PartKind>,
+}
+
+impl PartialLoad {
+    pub fn accept(&mut self, update: LoadUpdate) -> Option<AppEvent> {
+        match update {
+            LoadUpdate::Progress(event) => Some(AppEvent::Progress(event)),
+            LoadUpdate::Part(SnapshotPart::Started {
+                instance,
+                captured_at,
+            }) => {
+                self.snapshot = Some(Snapshot::empty(instance, captured_at));
+                self.missing = PartKind::ALL.into_iter().collect();
+                None
+            }
+            LoadUpdate::Part(part) => {
+                let snapshot = self.snapshot.as_mut()?;
+                if let Some(kind) = part.kind() {
+                    self.missing.remove(&kind);
+                }
+                snapshot.apply_part(part);
+                Some(AppEvent::Partial(
+                    Box::new(snapshot.clone()),
+                    self.missing.clone(),
+                ))
+            }
+        }
+    }
 }
 
 /// Work the runner does for the app: I/O never happens inside `update`.
@@ -45,16 +107,17 @@ pub enum Effect {
 pub struct TableView {
     pub query: String,
     /// Row indices into the table, filtered and sorted.
-    pub visible: Vec<usize>,
-    /// Per visible row, per cell, the char positions the filter matched.
-    pub highlights: Vec<Vec<Vec<usize>>>,
+    pub visible: Vec<u32>,
     pub selected: usize,
     pub offset: usize,
     /// Column and descending flag.
     pub sort: Option<(usize, bool)>,
+    /// The filter job `visible` is waiting for. Until it arrives `visible` is the previous
+    /// result, and the table says "filtering…".
+    pub pending: Option<u64>,
     /// The last non-empty query and the rows that passed it, in table order: when the next
     /// query only narrows it (see `narrows`), only those rows need testing.
-    narrowing: Option<(String, Vec<usize>)>,
+    narrowing: Option<(String, Arc<Vec<u32>>)>,
 }
 
 pub struct DetailView {
@@ -81,8 +144,13 @@ pub struct App {
     /// Where the data comes from, for the header: "demo", "snapshot FILE", "live".
     pub source: String,
     pub dataset: Option<Dataset>,
-    /// One per pane, built the first time the pane is shown.
-    pub tables: Vec<Option<Table>>,
+    /// One per pane, from the build thread (the pane on screen also at once, without counts).
+    pub tables: Vec<Option<Arc<Table>>>,
+    /// Which panes the build thread has delivered for the current dataset.
+    built: [bool; PaneKind::ALL.len()],
+    /// Counts datasets, so results built for an older one are dropped.
+    generation: u64,
+    workers: Workers,
     pub views: Vec<TableView>,
     pub pane: usize,
     pub stack: Vec<DetailView>,
@@ -106,11 +174,16 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(source: impl Into<String>, size: Rect) -> App {
+    /// `events` is the runner's event channel: background results come back on it, to be
+    /// passed to `update` like any other event.
+    pub fn new(source: impl Into<String>, size: Rect, events: UnboundedSender<AppEvent>) -> App {
         App {
             source: source.into(),
             dataset: None,
-            tables: Vec::new(),
+            tables: vec![None; PaneKind::ALL.len()],
+            built: [false; PaneKind::ALL.len()],
+            generation: 0,
+            workers: Workers::new(events),
             views: vec![TableView::default(); PaneKind::ALL.len()],
             pane: 0,
             stack: Vec::new(),
@@ -129,17 +202,50 @@ impl App {
         }
     }
 
-    /// Shows a loaded snapshot; filters and selections survive a reload.
+    /// Shows a loaded snapshot; filters and selections survive a reload. The pane on screen
+    /// shows at once; its counts, the other panes and the details follow from the build
+    /// thread.
     pub fn set_snapshot(&mut self, snapshot: Snapshot) {
-        self.dataset = Some(Dataset::new(snapshot));
-        self.tables = PaneKind::ALL.iter().map(|_| None).collect();
         self.loading = None;
         self.load_error = None;
-        for view in &mut self.views {
+        self.set_dataset(snapshot, BTreeSet::new());
+    }
+
+    fn set_dataset(&mut self, snapshot: Snapshot, missing: BTreeSet<PartKind>) {
+        self.generation += 1;
+        let dataset = Dataset::new(snapshot, missing);
+        self.tables = vec![None; PaneKind::ALL.len()];
+        self.built = [false; PaneKind::ALL.len()];
+        for (pane, view) in self.views.iter_mut().enumerate() {
             // Those rows were of the old tables.
             view.narrowing = None;
+            view.pending = None;
+            self.workers.cancel(pane);
         }
-        self.ensure_table(self.pane);
+        // The pane on screen at once, without the index (its counts follow).
+        let first = panes::build(
+            self.pane_kind(),
+            &Source {
+                snapshot: dataset.shared(),
+                index: None,
+                missing: &dataset.missing,
+            },
+        );
+        self.workers.want(self.pane);
+        self.workers.build(
+            self.generation,
+            dataset.shared().clone(),
+            dataset.missing.clone(),
+        );
+        self.dataset = Some(dataset);
+        if let Some(table) = first {
+            self.install_table(self.pane, Arc::new(table));
+        }
+        self.rebuild_details();
+    }
+
+    /// Rebuilds the open details and the preview (the index arrived, or the data changed).
+    fn rebuild_details(&mut self) {
         let stack_entities: Vec<Entity> =
             self.stack.iter().map(|d| d.detail.entity.clone()).collect();
         self.stack.clear();
@@ -149,19 +255,29 @@ impl App {
         self.refresh_preview();
     }
 
-    pub fn table(&self) -> Option<&Table> {
-        self.tables.get(self.pane)?.as_ref()
+    fn install_table(&mut self, pane: usize, table: Arc<Table>) {
+        let len = table.len();
+        self.tables[pane] = Some(table);
+        let view = &mut self.views[pane];
+        view.narrowing = None;
+        // Shown until the filter result for the new table arrives.
+        view.visible.retain(|&row| (row as usize) < len);
+        self.refilter(pane);
+        if pane == self.pane && self.stack.is_empty() {
+            self.refresh_preview();
+        }
     }
 
-    /// Builds a pane's table (and applies its filter and sort) if it was not built yet.
-    fn ensure_table(&mut self, pane: usize) {
-        let (Some(dataset), Some(slot)) = (&self.dataset, self.tables.get_mut(pane)) else {
-            return;
-        };
-        if slot.is_none() {
-            *slot = Some(panes::build(PaneKind::ALL[pane], dataset));
-            self.refilter(pane);
-        }
+    pub fn table(&self) -> Option<&Table> {
+        self.tables.get(self.pane)?.as_deref()
+    }
+
+    /// Whether background work is still to report: the index, a table, or a filter result.
+    /// (Tests and benchmarks wait on the event channel while this holds.)
+    pub fn is_working(&self) -> bool {
+        // The build thread sends the index before any table.
+        let building = self.dataset.is_some() && self.built.iter().any(|b| !b);
+        building || self.views.iter().any(|v| v.pending.is_some())
     }
 
     pub fn view(&self) -> &TableView {
@@ -198,9 +314,56 @@ impl App {
                 );
                 Vec::new()
             }
+            AppEvent::Partial(snapshot, missing) => {
+                // A complete snapshot on screen (cached, or the one being reloaded) stays until
+                // the new one is complete too.
+                if !self.dataset.as_ref().is_some_and(Dataset::is_complete) {
+                    self.set_dataset(*snapshot, missing);
+                }
+                Vec::new()
+            }
             AppEvent::Loaded(Ok(snapshot)) => {
                 self.set_snapshot(*snapshot);
                 self.message = Some("loaded".to_owned());
+                Vec::new()
+            }
+            AppEvent::Indexed {
+                generation,
+                indexed,
+            } => {
+                if generation == self.generation {
+                    if let Some(dataset) = &mut self.dataset {
+                        dataset.set_index(indexed);
+                    }
+                    self.rebuild_details();
+                }
+                Vec::new()
+            }
+            AppEvent::TableBuilt {
+                generation,
+                pane,
+                table,
+            } => {
+                if generation == self.generation && pane < PaneKind::ALL.len() {
+                    self.built[pane] = true;
+                    self.install_table(pane, table);
+                }
+                Vec::new()
+            }
+            AppEvent::Filtered(done) => {
+                self.on_filtered(done);
+                Vec::new()
+            }
+            AppEvent::WorkerFailed(what) => {
+                // Stop waiting: what is on screen stays, and the log has the panic.
+                tracing::error!("the background thread {what} panicked");
+                self.built = [true; PaneKind::ALL.len()];
+                for view in &mut self.views {
+                    view.pending = None;
+                }
+                self.message = Some(format!(
+                    "internal error while {what}: the screen may be out of date (see the log)"
+                ));
                 Vec::new()
             }
             AppEvent::Loaded(Err(message)) => {
@@ -275,6 +438,7 @@ impl App {
             Action::Reload => {
                 if self.loading.is_none() {
                     self.loading = Some(Loading::default());
+                    self.load_error = None;
                     return vec![Effect::Reload];
                 }
             }
@@ -349,25 +513,30 @@ impl App {
             self.migration_shown = false;
             self.pane = pane;
             self.stack.clear();
-            self.ensure_table(pane);
+            self.workers.want(pane);
             self.refresh_preview();
         }
     }
 
+    /// Where everything goes on the screen (the same for mouse handling and rendering).
+    pub fn areas(&self) -> view::Areas {
+        view::layout(self.size, view::loading_strip_height(self))
+    }
+
     /// Rows that fit in the table body.
     pub fn page_size(&self) -> usize {
-        view::layout(self.size).table_body_height().max(1) as usize
+        self.areas().table_body_height().max(1) as usize
     }
 
     fn move_selection(&mut self, delta: isize) {
         let page = self.page_size();
+        let body = self.areas().detail_body_height() as usize;
         if let Some(top) = self.stack.last_mut() {
             let len = top.detail.items.len();
             if len == 0 {
                 return;
             }
             top.selected = clamp_add(top.selected, delta, len);
-            let body = view::layout(self.size).detail_body_height() as usize;
             top.offset = scroll_into_view(top.selected, top.offset, body.max(1));
             return;
         }
@@ -395,7 +564,7 @@ impl App {
         let table = self.table()?;
         let view = self.view();
         let row = *view.visible.get(view.selected)?;
-        table.entities.get(row).cloned()
+        table.entity(row as usize)
     }
 
     fn open_selected(&mut self) {
@@ -471,70 +640,65 @@ impl App {
         self.refilter(self.pane);
     }
 
-    /// Recomputes which rows pass the pane's filter and in which order, keeping the selected
-    /// row selected when it still passes.
+    /// Asks for the rows that pass the pane's filter, in its sort order. Without a filter or a
+    /// sort that is every row in table order, set at once; anything else goes to the filter
+    /// worker, and `visible` keeps the previous result until the new one arrives.
     fn refilter(&mut self, pane: usize) {
         let Some(Some(table)) = self.tables.get(pane) else {
             return;
         };
+        let table = table.clone();
         let view = &mut self.views[pane];
-        let previously = view.visible.get(view.selected).copied();
-        let query = Query::parse(&view.query);
-        let candidates = match view.narrowing.take() {
-            Some((last, rows)) if narrows(&last, &view.query) => Some(rows),
+        if Query::parse(&view.query).is_empty() && view.sort.is_none() {
+            self.workers.cancel(pane);
+            let previously = view.visible.get(view.selected).copied();
+            view.pending = None;
+            view.narrowing = None;
+            view.visible = (0..table.len() as u32).collect();
+            view.selected = previously
+                .map(|row| row as usize)
+                .filter(|&row| row < table.len())
+                .unwrap_or(0);
+            let page = self.areas().table_body_height().max(1) as usize;
+            let view = &mut self.views[pane];
+            view.offset = scroll_into_view(view.selected, view.offset, page);
+            return;
+        }
+        let candidates = match &view.narrowing {
+            Some((last, rows)) if narrows(last, &view.query) => Some(rows.clone()),
             _ => None,
         };
-        let mut passing: Vec<(usize, i64, Vec<Vec<usize>>)> = Vec::new();
-        if query.is_empty() {
-            passing.extend((0..table.len()).map(|i| (i, 0, Vec::new())));
-        } else {
-            let mut cells: Vec<(&str, &str)> = Vec::with_capacity(table.columns.len());
-            // Rows are tested in table order either way, so the stable sorts below give the
-            // same order as a full scan.
-            let rows: Box<dyn Iterator<Item = usize>> = match &candidates {
-                Some(rows) => Box::new(rows.iter().copied()),
-                None => Box::new(0..table.len()),
-            };
-            for i in rows {
-                let row = &table.rows[i];
-                cells.clear();
-                cells.extend(table.columns.iter().zip(row).map(|(c, v)| (c.key, &**v)));
-                if let Some(m) = query.matches(&cells) {
-                    passing.push((i, m.score, m.highlights));
-                }
-            }
-            view.narrowing = Some((view.query.clone(), passing.iter().map(|p| p.0).collect()));
+        let id = self
+            .workers
+            .filter(pane, table, view.query.clone(), view.sort, candidates);
+        view.pending = Some(id);
+    }
+
+    /// A filter result: shown if it is the one the view waits for, keeping the selected row
+    /// selected when it still passes.
+    fn on_filtered(&mut self, done: Filtered) {
+        let Some(view) = self.views.get_mut(done.pane) else {
+            return;
+        };
+        if view.pending != Some(done.id) {
+            return;
         }
-        match view.sort {
-            Some((column, descending)) => {
-                let numeric = table.columns.get(column).is_some_and(|c| c.numeric);
-                passing.sort_by(|a, b| {
-                    let (x, y) = (&table.rows[a.0][column], &table.rows[b.0][column]);
-                    let order = if numeric {
-                        x.parse::<u64>()
-                            .unwrap_or(0)
-                            .cmp(&y.parse::<u64>().unwrap_or(0))
-                    } else {
-                        x.to_lowercase().cmp(&y.to_lowercase())
-                    };
-                    if descending {
-                        order.reverse()
-                    } else {
-                        order
-                    }
-                });
-            }
-            // Best matches first while filtering; snapshot order otherwise.
-            None if !query.is_empty() => passing.sort_by_key(|p| std::cmp::Reverse(p.1)),
-            None => {}
-        }
-        view.visible = passing.iter().map(|p| p.0).collect();
-        view.highlights = passing.into_iter().map(|p| p.2).collect();
+        let previously = view.visible.get(view.selected).copied();
+        view.pending = None;
+        view.visible = done.outcome.visible;
+        view.narrowing = done
+            .outcome
+            .matched
+            .map(|rows| (done.query, Arc::new(rows)));
         view.selected = previously
             .and_then(|row| view.visible.iter().position(|&r| r == row))
             .unwrap_or(0);
-        let page = view::layout(self.size).table_body_height().max(1) as usize;
+        let page = self.areas().table_body_height().max(1) as usize;
+        let view = &mut self.views[done.pane];
         view.offset = scroll_into_view(view.selected, view.offset, page);
+        if done.pane == self.pane && self.stack.is_empty() {
+            self.refresh_preview();
+        }
     }
 
     /// The visible rows of the current table as CSV, written to the working directory.
@@ -546,7 +710,8 @@ impl App {
         let header: Vec<&str> = table.columns.iter().map(|c| c.title).collect();
         let _ = writer.write_record(&header);
         for &row in &self.view().visible {
-            let _ = writer.write_record(table.rows[row].iter().map(|cell| cell.as_bytes()));
+            let cells = table.row(row as usize);
+            let _ = writer.write_record(cells.iter().map(|cell| cell.as_bytes()));
         }
         let contents = writer
             .into_inner()
@@ -579,7 +744,7 @@ impl App {
             MouseEventKind::ScrollDown => self.move_selection(3),
             MouseEventKind::ScrollUp => self.move_selection(-3),
             MouseEventKind::Down(MouseButton::Left) => {
-                let areas = view::layout(self.size);
+                let areas = self.areas();
                 let at = Position::new(mouse.column, mouse.row);
                 if let Some(pane) = areas.tab_at(at) {
                     self.goto_pane(pane);

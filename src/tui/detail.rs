@@ -1,6 +1,6 @@
 //! The detail of one object — profile, relations and access — as a list of lines, some of
 //! which link to other objects (Enter follows them). Built in `update` when the selection
-//! changes, never while rendering.
+//! changes (or the access index arrives), never while rendering.
 
 use super::dataset::Dataset;
 use super::panes::{issuer_label, Entity};
@@ -87,8 +87,18 @@ impl Builder {
     }
 }
 
+/// The detail of `entity`; until the access index is built (just after a snapshot is shown),
+/// a placeholder that says so, rebuilt when the index arrives.
 pub fn build(dataset: &Dataset, entity: &Entity) -> Detail {
-    let index = dataset.index();
+    let Some(index) = dataset.index() else {
+        let mut b = Builder { items: Vec::new() };
+        b.dim("working out who can reach what…");
+        return Detail {
+            label: "…".to_owned(),
+            entity: entity.clone(),
+            items: b.items,
+        };
+    };
     let mut b = Builder { items: Vec::new() };
     let label = match entity {
         Entity::User(id) => user(index, id, &mut b),
@@ -108,10 +118,39 @@ pub fn build(dataset: &Dataset, entity: &Entity) -> Detail {
         }
         Entity::Principal(kind, id) => orphan(index, *kind, id, &mut b),
     };
+    if !dataset.missing.is_empty() {
+        // A live load still running: say what is not in yet, right under the title.
+        let missing: Vec<&str> = dataset.missing.iter().map(|p| part_label(*p)).collect();
+        let at = b.items.len().min(1);
+        b.items.insert(
+            at,
+            Item {
+                text: format!(
+                    "still loading {}: what follows is incomplete",
+                    missing.join(", ")
+                ),
+                tone: Tone::Warning,
+                link: None,
+            },
+        );
+    }
     Detail {
         label,
         entity: entity.clone(),
         items: b.items,
+    }
+}
+
+fn part_label(part: PartKind) -> &'static str {
+    match part {
+        PartKind::Users => "users",
+        PartKind::Groups => "groups",
+        PartKind::GroupMemberships => "group memberships",
+        PartKind::PermissionSets => "permission sets",
+        PartKind::Accounts => "accounts",
+        PartKind::AccountAssignments => "account assignments",
+        PartKind::Applications => "applications",
+        PartKind::ApplicationAssignments => "application assignments",
     }
 }
 

@@ -2,9 +2,10 @@
 //! has access to what and through which group. Read-only.
 //!
 //! Shape (after ratatui's component template and spotify-player): a thread turns terminal
-//! input into events, background tasks send load progress and results on the same channel,
-//! `App::update` turns each event into a state change plus effects, and `view::render` draws
-//! the state. Nothing that renders awaits the network.
+//! input into events, background tasks send load progress, finished parts of a live load and
+//! results on the same channel, as do the app's own workers (index, tables, filtering;
+//! worker.rs), `App::update` turns each event into a state change plus effects, and
+//! `view::render` draws the state. Nothing that renders awaits the network.
 
 pub mod app;
 pub mod dataset;
@@ -14,6 +15,7 @@ pub mod keymap;
 pub mod migration;
 pub mod panes;
 pub mod view;
+pub mod worker;
 
 use crate::aws::{AwsBackend, LiveOptions};
 use crate::backend::{Backend, ProgressSink};
@@ -21,7 +23,7 @@ use crate::fsio;
 use crate::model::Snapshot;
 
 use anyhow::Result;
-use app::{App, AppEvent, Effect};
+use app::{App, AppEvent, Effect, PartialLoad};
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
 use ratatui::crossterm::execute;
 use std::path::PathBuf;
@@ -91,12 +93,13 @@ pub async fn run_with(
     }));
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
     let size = terminal.size()?;
+    let (events, mut inbox) = unbounded_channel::<AppEvent>();
     let mut app = App::new(
         label,
         ratatui::layout::Rect::new(0, 0, size.width, size.height),
+        events.clone(),
     );
 
-    let (events, mut inbox) = unbounded_channel::<AppEvent>();
     let stop = Arc::new(AtomicBool::new(false));
     let input = spawn_input_thread(events.clone(), stop.clone());
 
@@ -188,12 +191,17 @@ fn spawn_input_thread(
 
 fn spawn_live_load(options: LiveOptions, events: UnboundedSender<AppEvent>) {
     tokio::spawn(async move {
-        let (sink, mut progress) = ProgressSink::channel();
+        let (sink, mut updates) = ProgressSink::with_parts();
         let forward = {
             let events = events.clone();
             tokio::spawn(async move {
-                while let Some(p) = progress.recv().await {
-                    let _ = events.send(AppEvent::Progress(p));
+                // Each finished stage's part joins the snapshot so far, so the panes fill
+                // while the rest loads.
+                let mut partial = PartialLoad::default();
+                while let Some(update) = updates.recv().await {
+                    if let Some(event) = partial.accept(update) {
+                        let _ = events.send(event);
+                    }
                 }
             })
         };

@@ -1,8 +1,9 @@
 //! Rendering: pure functions of `&App` to a frame. Nothing here changes state, awaits or
 //! computes anything heavier than laying out what `update` prepared.
 
-use super::app::{App, Mode};
+use super::app::{App, Loading, Mode};
 use super::detail::{Detail, Tone};
+use super::filter::Query;
 use super::keymap;
 use super::panes::{Mark, PaneKind, Table};
 use crate::backend::Stage;
@@ -23,17 +24,41 @@ pub struct Areas {
     pub main: Rect,
     pub table: Rect,
     pub preview: Option<Rect>,
+    /// Progress of a live load whose first parts are already on screen.
+    pub loading: Rect,
     pub footer: Rect,
 }
 
 /// Panes are shown beside the table only where there is room for both.
 const PREVIEW_MIN_WIDTH: u16 = 110;
 
-pub fn layout(area: Rect) -> Areas {
-    let [header, tabs, main, footer] = Layout::vertical([
+/// Stages shown as gauges under the panes while a live load fills them.
+const STRIP_STAGES: usize = 3;
+
+/// The rows the loading strip takes (0 when no partial load is on screen): a line of calls
+/// and throttles, then a gauge for each of the first unfinished stages.
+pub fn loading_strip_height(app: &App) -> u16 {
+    let partial = app.dataset.as_ref().is_some_and(|d| !d.is_complete());
+    match &app.loading {
+        Some(loading) if partial => {
+            let unfinished = Stage::ALL
+                .iter()
+                .filter(|s| !loading.stages.get(s).is_some_and(|p| p.finished))
+                .count();
+            1 + unfinished.min(STRIP_STAGES) as u16
+        }
+        // A load that failed after its first parts: say so under what it delivered.
+        None if partial && app.load_error.is_some() => 1,
+        _ => 0,
+    }
+}
+
+pub fn layout(area: Rect, loading_rows: u16) -> Areas {
+    let [header, tabs, main, loading, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(3),
+        Constraint::Length(loading_rows),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -50,6 +75,7 @@ pub fn layout(area: Rect) -> Areas {
         main,
         table,
         preview,
+        loading,
         footer,
     }
 }
@@ -162,7 +188,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         return;
     }
     let theme = Theme::new(app.no_color);
-    let areas = layout(frame.area());
+    let areas = layout(frame.area(), loading_strip_height(app));
     render_header(app, frame, areas.header, &theme);
     render_tabs(app, frame, areas.tabs, &theme);
     if app.dataset.is_none() {
@@ -184,6 +210,9 @@ pub fn render(app: &App, frame: &mut Frame) {
         if let (Some(area), Some(preview)) = (areas.preview, &app.preview) {
             render_detail(frame, area, preview, None, &preview.label, &theme);
         }
+    }
+    if areas.loading.height > 0 {
+        render_loading_strip(app, frame, areas.loading, &theme);
     }
     render_footer(app, frame, areas.footer, &theme);
     if app.mode == Mode::Help {
@@ -226,11 +255,13 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         spans.push(Span::raw(format!("{} ", app.source)));
     }
     if let Some(loading) = &app.loading {
-        if app.dataset.is_some() {
-            spans.push(Span::styled(
+        match &app.dataset {
+            Some(d) if d.is_complete() => spans.push(Span::styled(
                 format!("↻ reloading ({} calls) ", loading.calls),
                 theme.accent,
-            ));
+            )),
+            Some(_) => spans.push(Span::styled("↻ loading ", theme.accent)),
+            None => {}
         }
     }
     spans.push(Span::styled("· READ-ONLY", theme.dim));
@@ -268,6 +299,17 @@ fn render_tabs(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
 
 fn render_table(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let Some(table) = app.table() else {
+        let block = Block::bordered().title(format!(" {} ", app.pane_kind().title()));
+        let inner = area.inner(ratatui::layout::Margin::new(2, 2));
+        frame.render_widget(block, area);
+        frame.render_widget(
+            Paragraph::new(format!(
+                "building the {} table…",
+                app.pane_kind().title().to_lowercase()
+            ))
+            .style(theme.dim),
+            inner,
+        );
         return;
     };
     let view = app.view();
@@ -285,6 +327,9 @@ fn render_table(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             table.columns[column].title.to_lowercase()
         ));
     }
+    if view.pending.is_some() {
+        title.push_str(" · filtering…");
+    }
     title.push_str(") ");
 
     let mut header_cells = vec![Cell::from("")];
@@ -296,6 +341,8 @@ fn render_table(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         };
         Cell::from(format!("{}{marker}", c.title)).style(theme.heading)
     }));
+    // Highlights only for the rows on screen, from the query as typed.
+    let query = Query::parse(&view.query);
     let height = area.height.saturating_sub(3) as usize;
     let rows = view
         .visible
@@ -303,17 +350,33 @@ fn render_table(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         .enumerate()
         .skip(view.offset)
         .take(height)
+        .filter(|(_, &row)| (row as usize) < table.len())
         .map(|(position, &row)| {
+            let row = row as usize;
             let mark = match table.marks[row] {
                 Mark::None => Cell::from(" "),
                 Mark::Orphan => Cell::from("⚠").style(theme.warning),
                 Mark::NoAccess => Cell::from("∅").style(theme.dim),
             };
-            let highlights = view.highlights.get(position);
+            let texts = table.row(row);
+            let highlights = if query.is_empty() {
+                None
+            } else {
+                let keyed: Vec<(&str, &str)> = table
+                    .columns
+                    .iter()
+                    .zip(&texts)
+                    .map(|(c, t)| (c.key, t.as_ref()))
+                    .collect();
+                query.matches(&keyed).map(|m| m.highlights)
+            };
             let mut cells = vec![mark];
-            cells.extend(table.rows[row].iter().enumerate().map(|(c, text)| {
-                let positions = highlights.and_then(|h| h.get(c)).map(Vec::as_slice);
-                let line = highlighted(text, positions.unwrap_or(&[]), theme);
+            cells.extend(texts.into_iter().enumerate().map(|(c, text)| {
+                let positions = highlights
+                    .as_ref()
+                    .and_then(|h| h.get(c))
+                    .map(Vec::as_slice);
+                let line = highlighted(&text, positions.unwrap_or(&[]), theme);
                 let line = if table.columns[c].numeric {
                     line.right_aligned()
                 } else {
@@ -338,11 +401,16 @@ fn render_table(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         .column_spacing(1)
         .block(Block::bordered().title(title));
     frame.render_widget(widget, area);
-    if table.is_empty() {
-        let inner = area.inner(ratatui::layout::Margin::new(2, 2));
+    let inner = area.inner(ratatui::layout::Margin::new(2, 2));
+    if table.waiting {
+        frame.render_widget(
+            Paragraph::new(format!("loading {}…", table.kind.title().to_lowercase()))
+                .style(theme.dim),
+            inner,
+        );
+    } else if table.is_empty() {
         frame.render_widget(Paragraph::new("nothing here").style(theme.dim), inner);
-    } else if view.visible.is_empty() {
-        let inner = area.inner(ratatui::layout::Margin::new(2, 2));
+    } else if view.visible.is_empty() && view.pending.is_none() {
         frame.render_widget(
             Paragraph::new("no row matches the filter (esc clears it)").style(theme.dim),
             inner,
@@ -350,9 +418,9 @@ fn render_table(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     }
 }
 
-fn highlighted<'a>(text: &'a str, positions: &[usize], theme: &Theme) -> Line<'a> {
+fn highlighted(text: &str, positions: &[usize], theme: &Theme) -> Line<'static> {
     if positions.is_empty() {
-        return Line::raw(text);
+        return Line::raw(text.to_owned());
     }
     let spans: Vec<Span> = text
         .chars()
@@ -434,28 +502,66 @@ fn render_loading(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         rows[0],
     );
     for (i, stage) in Stage::ALL.iter().enumerate() {
-        let progress = loading.stages.get(stage);
-        let (ratio, label) = match progress {
-            Some(p) if p.finished => (1.0, format!("{} done", p.done)),
-            Some(p) => match p.total {
-                Some(total) if total > 0 => (
-                    (p.done as f64 / total as f64).min(1.0),
-                    format!("{}/{}", p.done, total),
-                ),
-                _ => (0.0, format!("{}", p.done)),
-            },
-            None => (0.0, "waiting".to_owned()),
-        };
-        let [name, gauge] =
-            Layout::horizontal([Constraint::Length(28), Constraint::Min(10)]).areas(rows[i + 2]);
-        frame.render_widget(Line::raw(format!("{:>26} ", stage.label())), name);
-        frame.render_widget(
-            Gauge::default()
-                .ratio(ratio)
-                .label(label)
-                .gauge_style(theme.accent),
-            gauge,
-        );
+        render_stage(loading, *stage, frame, rows[i + 2], theme);
+    }
+}
+
+/// One stage's name and gauge on one line.
+fn render_stage(loading: &Loading, stage: Stage, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let progress = loading.stages.get(&stage);
+    let (ratio, label) = match progress {
+        Some(p) if p.finished => (1.0, format!("{} done", p.done)),
+        Some(p) => match p.total {
+            Some(total) if total > 0 => (
+                (p.done as f64 / total as f64).min(1.0),
+                format!("{}/{}", p.done, total),
+            ),
+            _ => (0.0, format!("{}", p.done)),
+        },
+        None => (0.0, "waiting".to_owned()),
+    };
+    let [name, gauge] =
+        Layout::horizontal([Constraint::Length(28), Constraint::Min(10)]).areas(area);
+    frame.render_widget(Line::raw(format!("{:>26} ", stage.label())), name);
+    frame.render_widget(
+        Gauge::default()
+            .ratio(ratio)
+            .label(label)
+            .gauge_style(theme.accent),
+        gauge,
+    );
+}
+
+/// Under panes that a live load is still filling: calls, throttles, and a gauge for each of
+/// the first unfinished stages.
+fn render_loading_strip(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let Some(loading) = &app.loading else {
+        if let Some(error) = &app.load_error {
+            let text = format!("loading failed, these panes are incomplete: {error} · r retries");
+            frame.render_widget(Line::styled(text, theme.warning), area);
+        }
+        return;
+    };
+    // Stages under way first, then those still waiting.
+    let mut unfinished: Vec<Stage> = Stage::ALL
+        .into_iter()
+        .filter(|s| !loading.stages.get(s).is_some_and(|p| p.finished))
+        .collect();
+    unfinished.sort_by_key(|s| !loading.stages.contains_key(s));
+    let more = unfinished.len().saturating_sub(STRIP_STAGES);
+    let mut text = format!(
+        "loading: {} API calls · {} throttled (retried)",
+        loading.calls, loading.throttles
+    );
+    if more > 0 {
+        text.push_str(&format!(" · {more} more stages after these"));
+    }
+    let rows = Layout::vertical(vec![Constraint::Length(1); 1 + STRIP_STAGES]).split(area);
+    frame.render_widget(Line::styled(text, theme.dim), rows[0]);
+    for (i, stage) in unfinished.iter().take(STRIP_STAGES).enumerate() {
+        if let Some(&row) = rows.get(i + 1) {
+            render_stage(loading, *stage, frame, row, theme);
+        }
     }
 }
 

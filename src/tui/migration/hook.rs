@@ -69,7 +69,10 @@ impl App {
             MouseEventKind::ScrollUp => m.move_selection(-3),
             MouseEventKind::Down(MouseButton::Left) => {
                 let at = Position::new(mouse.column, mouse.row);
-                let areas = crate::tui::view::layout(self.size);
+                let areas = crate::tui::view::layout(
+                    self.size,
+                    crate::tui::view::loading_strip_height(self),
+                );
                 if let Some(pane) = areas.tab_at(at) {
                     self.on_action(Action::GotoPane(pane));
                 }
