@@ -151,6 +151,11 @@ pub struct FaultConfig {
     /// the first N `DescribeAccountAssignment{Creation,Deletion}Status` polls
     /// of each request id, so callers' polling loops get exercised.
     pub in_progress_polls: u32,
+    /// Asynchronous completion in time, like AWS: each account-assignment write gets a
+    /// completion time drawn uniformly from this range after its Create/Delete answer, and
+    /// status polls before that time answer `IN_PROGRESS`. Used instead of
+    /// `in_progress_polls` when set.
+    pub completion_delay: Option<(Duration, Duration)>,
     /// Seed of the deterministic random streams.
     pub seed: u64,
     /// Targets (e.g. `AWSIdentityStore.ListUsers`) answered 400 `AccessDeniedException`, as
@@ -174,6 +179,7 @@ impl Default for FaultConfig {
             rate_limit_per_family: None,
             fill_emulator_gaps: true,
             in_progress_polls: 0,
+            completion_delay: None,
             seed: 0x5eed_c0de,
             deny: Vec::new(),
             moto_account_id: None,
@@ -228,6 +234,11 @@ impl FaultConfig {
 
     pub fn with_in_progress_polls(mut self, polls: u32) -> Self {
         self.in_progress_polls = polls;
+        self
+    }
+
+    pub fn with_completion_delay(mut self, min: Duration, max: Duration) -> Self {
+        self.completion_delay = Some((min, max.max(min)));
         self
     }
 
@@ -533,6 +544,7 @@ struct Plan {
     verdict: Verdict,
     delay: Duration,
     in_progress_polls: u32,
+    completion_delay: Option<(Duration, Duration)>,
 }
 
 /// Everything mutable, behind one lock: decisions must be serialised anyway
@@ -544,6 +556,8 @@ struct State {
     buckets: Option<[TokenBucket; 3]>,
     server_errors_injected: u64,
     polls_seen: HashMap<String, u32>,
+    /// Per request key, when the write completes (`completion_delay`).
+    completes_at: HashMap<String, Instant>,
     stats: ProxyStats,
 }
 
@@ -556,6 +570,7 @@ impl State {
             buckets: None,
             server_errors_injected: 0,
             polls_seen: HashMap::new(),
+            completes_at: HashMap::new(),
             stats: ProxyStats::default(),
         };
         state.apply_config(config);
@@ -587,6 +602,7 @@ impl State {
             verdict,
             delay,
             in_progress_polls: self.config.in_progress_polls,
+            completion_delay: self.config.completion_delay,
         }
     }
 
@@ -684,6 +700,23 @@ impl State {
             Verdict::Forward => &mut stats.forwarded,
         };
         *counter += 1;
+    }
+
+    /// Records when a write just accepted completes, drawn from `range`.
+    fn schedule_completion(&mut self, request_key: String, range: (Duration, Duration)) {
+        let (min, max) = range;
+        let spread = max.saturating_sub(min).as_secs_f64();
+        let draw = (self.jitter_rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let at = Instant::now() + min + Duration::from_secs_f64(spread * draw);
+        self.completes_at.insert(request_key, at);
+    }
+
+    /// Whether a write with a scheduled completion is still running. A write the proxy did
+    /// not see start completes at once.
+    fn still_running(&self, request_key: &str) -> bool {
+        self.completes_at
+            .get(request_key)
+            .is_some_and(|at| Instant::now() < *at)
     }
 
     /// Counts one answered status poll and says whether it is still among the
@@ -887,7 +920,11 @@ impl Shared {
         target: Option<&str>,
         plan: Plan,
     ) -> Response<Full<Bytes>> {
-        let poll = StatusPoll::recognise(target).filter(|_| plan.in_progress_polls > 0);
+        let poll = StatusPoll::recognise(target)
+            .filter(|_| plan.in_progress_polls > 0 || plan.completion_delay.is_some());
+        let start = plan
+            .completion_delay
+            .and_then(|range| StartedWrite::recognise(target).map(|w| (w, range)));
         let request_json = poll.map(|_| parse_json(&body));
         let (answer_parts, answer_body) = match self.exchange(parts, body).await {
             Ok(answer) => answer,
@@ -897,12 +934,18 @@ impl Shared {
                 return bad_gateway(&error);
             }
         };
+        if let Some((write, range)) = start.filter(|_| answer_parts.status.is_success()) {
+            if let Some(key) = write.request_key(&parse_json(&answer_body)) {
+                self.state().schedule_completion(key, range);
+            }
+        }
         let answer_body = match (poll, request_json) {
             (Some(poll), Some(request_json)) if answer_parts.status.is_success() => {
                 let rewrite = PollRewrite {
                     poll,
                     family,
                     limit: plan.in_progress_polls,
+                    timed: plan.completion_delay.is_some(),
                 };
                 self.rewrite_status_poll(answer_body, &request_json, rewrite)
             }
@@ -972,7 +1015,12 @@ impl Shared {
             return body;
         };
         let mut state = self.state();
-        if !state.poll_still_in_progress(&key, rewrite.limit) {
+        let running = if rewrite.timed {
+            state.still_running(&key)
+        } else {
+            state.poll_still_in_progress(&key, rewrite.limit)
+        };
+        if !running {
             return body;
         }
         let status = answer_json
@@ -993,6 +1041,34 @@ struct PollRewrite {
     poll: StatusPoll,
     family: ApiFamily,
     limit: u32,
+    /// By `completion_delay` rather than by poll count.
+    timed: bool,
+}
+
+/// A `Create`/`DeleteAccountAssignment` answer, recognised to schedule its completion.
+#[derive(Clone, Copy, Debug)]
+struct StartedWrite {
+    status_field: &'static str,
+}
+
+impl StartedWrite {
+    fn recognise(target: Option<&str>) -> Option<StartedWrite> {
+        match target? {
+            "SWBExternalService.CreateAccountAssignment" => Some(StartedWrite {
+                status_field: "AccountAssignmentCreationStatus",
+            }),
+            "SWBExternalService.DeleteAccountAssignment" => Some(StartedWrite {
+                status_field: "AccountAssignmentDeletionStatus",
+            }),
+            _ => None,
+        }
+    }
+
+    /// The same key `StatusPoll::request_key` gives the polls of this write.
+    fn request_key(&self, answer: &serde_json::Value) -> Option<String> {
+        let id = answer.get(self.status_field)?.get("RequestId")?.as_str()?;
+        Some(format!("{}:{id}", self.status_field))
+    }
 }
 
 /// Why a forwarded request got no answer from the upstream.
