@@ -79,6 +79,16 @@ pub struct Summary {
     pub assignments_total: usize,
 }
 
+/// The access figures of [`Summary`], maintained per edit.
+#[derive(Clone, Copy, Debug, Default)]
+struct AccessTotals {
+    principals_losing_access: usize,
+    assignments_losing_access: usize,
+    decided_with_access: usize,
+    assignments_covered: usize,
+    assignments_total: usize,
+}
+
 /// Creates and deletes under one heading (an account, or a principal).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OpsGroup {
@@ -91,17 +101,19 @@ pub struct Planner<'s> {
     baseline: &'s Snapshot,
     current: &'s Snapshot,
     options: PlanOptions,
+    /// Names for humans, indexed once.
+    names: Names<'s>,
 
     principals: Vec<(PrincipalType, &'s str)>,
-    principal_index: [HashMap<&'s str, u32>; 2],
+    principal_index: [HashMap<&'s str, u32, Fast>; 2],
     targets: Vec<TargetRef<'s>>,
-    target_index: HashMap<TargetRef<'s>, u32>,
+    target_index: HashMap<TargetRef<'s>, u32, Fast>,
     /// Per target: the account it belongs to (index into `accounts`), or `NO_ACCOUNT`.
     target_account: Vec<u32>,
     accounts: Vec<&'s str>,
-    account_index: HashMap<&'s str, u32>,
+    account_index: HashMap<&'s str, u32, Fast>,
     missing: Vec<MissingRef<'s>>,
-    missing_index: HashMap<MissingRef<'s>, u32>,
+    missing_index: HashMap<MissingRef<'s>, u32, Fast>,
 
     /// Per old principal: its baseline assignments, translated.
     baseline_access: HashMap<u32, Vec<Translation>, Fast>,
@@ -109,6 +121,9 @@ pub struct Planner<'s> {
     baseline_held: HashMap<u32, (usize, usize), Fast>,
     /// Old principals that exist in the baseline and hold direct assignments there.
     with_access: Vec<u32>,
+    with_access_set: HashSet<u32, Fast>,
+    /// The access part of [`Summary`], kept up to date per edit (see `standing`).
+    access_totals: AccessTotals,
     current_keys: HashSet<u64, Fast>,
     current_by_principal: HashMap<u32, Vec<u32>, Fast>,
     /// Per target: assignments in current.
@@ -123,7 +138,10 @@ pub struct Planner<'s> {
     contributions: HashMap<u64, u32, Fast>,
     retired: HashSet<u64, Fast>,
     successor_count: HashMap<u32, u32, Fast>,
+    /// Successors with more than one predecessor.
+    shared_successors: usize,
     missing_count: HashMap<u32, u32, Fast>,
+    missing_total: usize,
 
     creates: usize,
     deletes: usize,
@@ -157,18 +175,21 @@ impl<'s> Planner<'s> {
             baseline,
             current,
             options,
+            names: Names::new(baseline, current),
             principals: Vec::new(),
-            principal_index: [HashMap::new(), HashMap::new()],
+            principal_index: [HashMap::default(), HashMap::default()],
             targets: Vec::new(),
-            target_index: HashMap::new(),
+            target_index: HashMap::default(),
             target_account: Vec::new(),
             accounts: Vec::new(),
-            account_index: HashMap::new(),
+            account_index: HashMap::default(),
             missing: Vec::new(),
-            missing_index: HashMap::new(),
+            missing_index: HashMap::default(),
             baseline_access: HashMap::default(),
             baseline_held: HashMap::default(),
             with_access: Vec::new(),
+            with_access_set: HashSet::default(),
+            access_totals: AccessTotals::default(),
             current_keys: HashSet::default(),
             current_by_principal: HashMap::default(),
             pair_current: Vec::new(),
@@ -179,7 +200,9 @@ impl<'s> Planner<'s> {
             contributions: HashMap::default(),
             retired: HashSet::default(),
             successor_count: HashMap::default(),
+            shared_successors: 0,
             missing_count: HashMap::default(),
+            missing_total: 0,
             creates: 0,
             deletes: 0,
             pair_creates: Vec::new(),
@@ -443,6 +466,13 @@ impl<'s> Planner<'s> {
             })
             .collect();
         with_access.sort_unstable();
+        self.with_access_set = with_access.iter().copied().collect();
+        for &principal in &with_access {
+            let held = self.baseline_access.get(&principal).map_or(0, Vec::len);
+            self.access_totals.assignments_total += held;
+            self.access_totals.principals_losing_access += 1;
+            self.access_totals.assignments_losing_access += held;
+        }
         self.with_access = with_access;
     }
 
@@ -502,6 +532,19 @@ impl<'s> Planner<'s> {
         if previous == new {
             return;
         }
+        // The old principal's standing changes, and so may its previous and new successors'
+        // (a principal that inherits access is not losing any).
+        let mut affected = vec![old];
+        for decision in [previous, new].into_iter().flatten() {
+            if let Dec::Successor(successor) = decision {
+                affected.push(successor);
+            }
+        }
+        affected.sort_unstable();
+        affected.dedup();
+        for &principal in &affected {
+            self.count_standing(principal, false);
+        }
         if let Some(previous) = previous {
             self.contribute(old, previous, false);
             self.decisions.remove(&old);
@@ -509,6 +552,37 @@ impl<'s> Planner<'s> {
         if let Some(new) = new {
             self.decisions.insert(old, new);
             self.contribute(old, new, true);
+        }
+        for &principal in &affected {
+            self.count_standing(principal, true);
+        }
+    }
+
+    /// Adds (or removes) one principal's part of the access totals.
+    fn count_standing(&mut self, principal: u32, add: bool) {
+        if !self.with_access_set.contains(&principal) {
+            return;
+        }
+        let held = self.baseline_access.get(&principal).map_or(0, Vec::len);
+        let (decided, covered, losing) = match self.decisions.get(&principal) {
+            Some(Dec::Successor(_)) => (1, held, None),
+            Some(Dec::NoSuccessor) => (1, 0, Some(held)),
+            None if self.successor_count.contains_key(&principal) => (0, 0, None),
+            None => (0, 0, Some(held)),
+        };
+        let totals = &mut self.access_totals;
+        let apply = |counter: &mut usize, amount: usize| {
+            if add {
+                *counter += amount;
+            } else {
+                *counter -= amount;
+            }
+        };
+        apply(&mut totals.decided_with_access, decided);
+        apply(&mut totals.assignments_covered, covered);
+        if let Some(lost) = losing {
+            apply(&mut totals.principals_losing_access, 1);
+            apply(&mut totals.assignments_losing_access, lost);
         }
     }
 
@@ -518,8 +592,14 @@ impl<'s> Planner<'s> {
             let count = self.successor_count.entry(successor).or_default();
             if add {
                 *count += 1;
+                if *count == 2 {
+                    self.shared_successors += 1;
+                }
             } else {
                 *count -= 1;
+                if *count == 1 {
+                    self.shared_successors -= 1;
+                }
                 if *count == 0 {
                     self.successor_count.remove(&successor);
                 }
@@ -542,6 +622,7 @@ impl<'s> Planner<'s> {
                         });
                     }
                     Translation::Missing(missing) => {
+                        bump(&mut self.missing_total, add);
                         let count = self.missing_count.entry(missing).or_default();
                         if add {
                             *count += 1;
@@ -631,47 +712,24 @@ impl<'s> Planner<'s> {
 
     /// The figures the preview shows, without writing the changeset out.
     pub fn summary(&self) -> Summary {
-        let mut summary = Summary {
+        let totals = &self.access_totals;
+        Summary {
             creates: self.creates,
             deletes: self.deletes,
             emptied_pairs: self.emptied_pairs,
-            shared_successors: self.successor_count.values().filter(|&&c| c > 1).count(),
-            assignments_missing_target: self.missing_count.values().map(|&c| c as usize).sum(),
+            shared_successors: self.shared_successors,
+            assignments_missing_target: self.missing_total,
             principals_with_access: self.with_access.len(),
-            ..Summary::default()
-        };
-        for &principal in &self.with_access {
-            let held = self.baseline_access.get(&principal).map_or(0, Vec::len);
-            summary.assignments_total += held;
-            match self.decisions.get(&principal) {
-                Some(Dec::Successor(_)) => {
-                    summary.decided_with_access += 1;
-                    summary.assignments_covered += held;
-                }
-                Some(Dec::NoSuccessor) => {
-                    summary.decided_with_access += 1;
-                    summary.principals_losing_access += 1;
-                    summary.assignments_losing_access += held;
-                }
-                None if self.successor_count.contains_key(&principal) => {}
-                None => {
-                    summary.principals_losing_access += 1;
-                    summary.assignments_losing_access += held;
-                }
-            }
+            principals_losing_access: totals.principals_losing_access,
+            assignments_losing_access: totals.assignments_losing_access,
+            decided_with_access: totals.decided_with_access,
+            assignments_covered: totals.assignments_covered,
+            assignments_total: totals.assignments_total,
         }
-        summary
     }
 
     /// Accounts with operations, most operations first (at most `limit`).
     pub fn ops_by_account(&self, limit: usize) -> Vec<OpsGroup> {
-        let names: HashMap<&str, &str> = self
-            .current
-            .accounts
-            .iter()
-            .chain(&self.baseline.accounts)
-            .filter_map(|a| a.name.as_deref().map(|n| (a.account_id.as_str(), n)))
-            .collect();
         let mut groups: Vec<(usize, &(u32, u32))> = self
             .account_ops
             .iter()
@@ -684,10 +742,13 @@ impl<'s> Planner<'s> {
             .take(limit)
             .map(|(index, ops)| {
                 let id = self.accounts[index];
+                let name = self.names.account(id);
                 OpsGroup {
-                    label: names
-                        .get(id)
-                        .map_or_else(|| id.to_owned(), |n| n.to_string()),
+                    label: if name.is_empty() {
+                        id.to_owned()
+                    } else {
+                        name.to_owned()
+                    },
                     creates: ops.0 as usize,
                     deletes: ops.1 as usize,
                 }
@@ -695,16 +756,31 @@ impl<'s> Planner<'s> {
             .collect()
     }
 
+    /// The `limit` principals with the most operations, most first (ties by index), without
+    /// sorting them all: after every edit at the quota there are hundreds of thousands.
+    fn top_principals(&self, limit: usize) -> Vec<(u32, (u32, u32))> {
+        let mut all: Vec<(u32, (u32, u32))> = self
+            .principal_ops
+            .iter()
+            .map(|(&p, &ops)| (p, ops))
+            .collect();
+        let key =
+            |(principal, ops): &(u32, (u32, u32))| (std::cmp::Reverse(ops.0 + ops.1), *principal);
+        if all.len() > limit && limit > 0 {
+            all.select_nth_unstable_by_key(limit - 1, key);
+            all.truncate(limit);
+        }
+        all.sort_unstable_by_key(key);
+        all.truncate(limit);
+        all
+    }
+
     /// Principals with operations, most operations first (at most `limit`).
     pub fn ops_by_principal(&self, limit: usize) -> Vec<OpsGroup> {
-        let mut groups: Vec<(&u32, &(u32, u32))> = self.principal_ops.iter().collect();
-        groups.sort_by_key(|(principal, ops)| (std::cmp::Reverse(ops.0 + ops.1), **principal));
-        let names = Names::new(self.baseline, self.current);
-        groups
+        self.top_principals(limit)
             .into_iter()
-            .take(limit)
-            .map(|(&principal, ops)| {
-                let named = self.named(principal, &names);
+            .map(|(principal, ops)| {
+                let named = self.named(principal, &self.names);
                 OpsGroup {
                     label: format!(
                         "{} {}",
@@ -722,15 +798,11 @@ impl<'s> Planner<'s> {
             .collect()
     }
 
-    /// [`Planner::ops_by_principal`] with each principal's type and id instead of a label: no
-    /// name index is built, for callers that keep their own names (the TUI, after every edit).
+    /// [`Planner::ops_by_principal`] with each principal's type and id instead of a label.
     pub fn ops_by_principal_id(&self, limit: usize) -> Vec<(PrincipalType, &'s str, usize, usize)> {
-        let mut groups: Vec<(&u32, &(u32, u32))> = self.principal_ops.iter().collect();
-        groups.sort_by_key(|(principal, ops)| (std::cmp::Reverse(ops.0 + ops.1), **principal));
-        groups
+        self.top_principals(limit)
             .into_iter()
-            .take(limit)
-            .map(|(&principal, ops)| {
+            .map(|(principal, ops)| {
                 let (principal_type, id) = self.principals[principal as usize];
                 (principal_type, id, ops.0 as usize, ops.1 as usize)
             })
@@ -769,7 +841,7 @@ impl<'s> Planner<'s> {
 
     /// The whole changeset: every create (sorted), then every delete (sorted), and the risks.
     pub fn changeset(&self) -> Changeset {
-        let names = Names::new(self.baseline, self.current);
+        let names = &self.names;
         let mut because: HashMap<u64, Vec<u32>, Fast> = HashMap::default();
         for (&old, decision) in &self.decisions {
             if let Dec::Successor(successor) = decision {
@@ -791,7 +863,7 @@ impl<'s> Planner<'s> {
                 Operation {
                     action: Action::Create,
                     assignment: self.assignment(k),
-                    because_of: olds.into_iter().map(|p| self.named(p, &names)).collect(),
+                    because_of: olds.into_iter().map(|p| self.named(p, names)).collect(),
                     empties_pair: false,
                 }
             })
@@ -806,7 +878,7 @@ impl<'s> Planner<'s> {
                 Operation {
                     action: Action::Delete,
                     assignment: self.assignment(k),
-                    because_of: vec![self.named(principal, &names)],
+                    because_of: vec![self.named(principal, names)],
                     empties_pair: self.pair_emptied(target),
                 }
             })
@@ -815,7 +887,7 @@ impl<'s> Planner<'s> {
         creates.extend(deletes);
         Changeset {
             operations: creates,
-            risks: self.risks(&names),
+            risks: self.risks(names),
         }
     }
 
@@ -962,7 +1034,7 @@ impl<'s> Planner<'s> {
     /// edit). Linear in the old principals with access, the (account, permission set) pairs
     /// and the decisions.
     pub fn current_risks(&self) -> Vec<Risk> {
-        self.risks(&Names::new(self.baseline, self.current))
+        self.risks(&self.names)
     }
 }
 
@@ -1000,19 +1072,19 @@ fn bump32(counter: &mut u32, up: bool) {
 
 /// Names for humans, current first (the name people will see after the cutover).
 pub(super) struct Names<'s> {
-    principals: [HashMap<&'s str, &'s str>; 2],
-    accounts: HashMap<&'s str, &'s str>,
-    permission_sets: HashMap<&'s str, &'s str>,
-    applications: HashMap<&'s str, &'s str>,
+    principals: [HashMap<&'s str, &'s str, Fast>; 2],
+    accounts: HashMap<&'s str, &'s str, Fast>,
+    permission_sets: HashMap<&'s str, &'s str, Fast>,
+    applications: HashMap<&'s str, &'s str, Fast>,
 }
 
 impl<'s> Names<'s> {
     pub(super) fn new(baseline: &'s Snapshot, current: &'s Snapshot) -> Self {
         let mut names = Names {
-            principals: [HashMap::new(), HashMap::new()],
-            accounts: HashMap::new(),
-            permission_sets: HashMap::new(),
-            applications: HashMap::new(),
+            principals: [HashMap::default(), HashMap::default()],
+            accounts: HashMap::default(),
+            permission_sets: HashMap::default(),
+            applications: HashMap::default(),
         };
         for snapshot in [baseline, current] {
             for user in &snapshot.users {

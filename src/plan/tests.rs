@@ -492,6 +492,14 @@ proptest! {
         prop_assert_eq!(summary.deletes, changeset.deletes());
         let role_risks = changeset.risks.iter().filter(|r| matches!(r.kind, RiskKind::RoleDeleted { .. })).count();
         prop_assert_eq!(summary.emptied_pairs, role_risks);
+        // The counters kept per edit agree with the risks listed from scratch.
+        let lost: Vec<&Risk> = changeset.risks.iter().filter(|r| matches!(r.kind, RiskKind::AccessLost { .. })).collect();
+        prop_assert_eq!(summary.principals_losing_access, lost.len());
+        prop_assert_eq!(summary.assignments_losing_access, lost.iter().map(|r| r.weight()).sum::<usize>());
+        let shared = changeset.risks.iter().filter(|r| matches!(r.kind, RiskKind::SharedSuccessor { .. })).count();
+        prop_assert_eq!(summary.shared_successors, shared);
+        let missing: usize = changeset.risks.iter().filter(|r| matches!(r.kind, RiskKind::MissingPermissionSet { .. } | RiskKind::MissingAccount { .. } | RiskKind::MissingApplication { .. })).map(|r| r.weight()).sum();
+        prop_assert_eq!(summary.assignments_missing_target, missing);
     }
 
     #[test]
