@@ -2,12 +2,14 @@
 
 pub mod drift;
 pub mod executor;
+pub mod hints;
 pub mod journal;
 
 pub use executor::{
     execute, observe, ApplyEvent, ApplyOptions, ApplyReport, Control, Observed, Phase,
     StartingPoint,
 };
+pub use hints::hint;
 pub use journal::{JournalState, JournalWriter, OpState, OpStatus, Record};
 
 #[cfg(test)]
