@@ -318,13 +318,21 @@ fn progress_with_a_failure_and_its_hint() {
     );
     insta::assert_snapshot!(text);
 
-    // j scrolls the table.
+    // The table follows the work: the first unsettled operation (#32) near the top.
+    let s = app.apply_screen().unwrap();
+    assert!(s.follow);
+    assert_eq!(s.frontier, 31);
+    assert!(text.contains("IN_PROGRESS poll 2"), "{text}");
+    // j scrolls from there and stops following; f follows again.
     for _ in 0..40 {
         key(&mut app, KeyCode::Char('j'));
     }
     let s = app.apply_screen().unwrap();
-    assert_eq!(s.selected, 40);
-    assert!(s.offset > 0);
+    assert!(!s.follow);
+    assert_eq!(s.selected, 29 + 40);
+    assert!(s.offset > 29);
+    key(&mut app, KeyCode::Char('f'));
+    assert!(app.apply_screen().unwrap().follow);
 }
 
 #[test]
@@ -529,4 +537,130 @@ async fn the_real_executor_on_the_demo_simulation_ends_with_everything_done() {
     let text = screen(&app);
     assert!(text.contains("nothing to do: all"), "{text}");
     assert!(journal_path.exists());
+}
+
+/// The real binary in a pseudo-terminal: `cutover demo` applies to its simulation while the
+/// screen keeps redrawing, pauses, stops with the outstanding writes settled, and a second
+/// `A` resumes from the journal it left in `$XDG_STATE_HOME/cutover`.
+#[test]
+fn cutover_demo_applies_pauses_stops_and_resumes_in_a_terminal() {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use std::io::{Read, Write};
+    use std::sync::{Condvar, Mutex};
+    use std::time::Instant;
+
+    struct Screen {
+        parser: Mutex<vt100::Parser>,
+        updated: Condvar,
+    }
+    impl Screen {
+        fn wait_for(&self, needle: &str) -> String {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let mut parser = self.parser.lock().unwrap();
+            loop {
+                let text = parser.screen().contents();
+                if text.contains(needle) {
+                    return text;
+                }
+                let left = deadline.saturating_duration_since(Instant::now());
+                assert!(
+                    !left.is_zero(),
+                    "waiting for {needle:?}; the screen shows:\n{text}"
+                );
+                parser = self.updated.wait_timeout(parser, left).unwrap().0;
+            }
+        }
+    }
+
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 30,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("open a pseudo-terminal");
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_cutover"));
+    command.args(["demo", "--log-file"]);
+    command.arg(dir.path().join("tui.log"));
+    command.env("TERM", "xterm-256color");
+    command.env("XDG_STATE_HOME", &state);
+    command.cwd(dir.path());
+    let mut child = pty
+        .slave
+        .spawn_command(command)
+        .expect("start cutover demo");
+    drop(pty.slave);
+    let (finished, watchdog) = std::sync::mpsc::channel::<()>();
+    let mut killer = child.clone_killer();
+    std::thread::spawn(move || {
+        if watchdog.recv_timeout(Duration::from_secs(120)).is_err() {
+            let _ = killer.kill();
+        }
+    });
+    let screen = Arc::new(Screen {
+        parser: Mutex::new(vt100::Parser::new(30, 120, 0)),
+        updated: Condvar::new(),
+    });
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let feed = screen.clone();
+    let reading = std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            feed.parser.lock().unwrap().process(&buf[..n]);
+            feed.updated.notify_all();
+        }
+    });
+    let mut keys = pty.master.take_writer().unwrap();
+    let mut send = |text: &str| {
+        keys.write_all(text.as_bytes()).unwrap();
+        keys.flush().unwrap();
+    };
+
+    screen.wait_for("Users (581)");
+    send("7");
+    screen.wait_for("B accept exact");
+    send("A");
+    screen.wait_for("press W (or :write)");
+    send("B");
+    screen.wait_for("(y/n)");
+    send("y");
+    screen.wait_for("accepted");
+    send("W");
+    screen.wait_for("Enable writes for this session?");
+    send("y");
+    screen.wait_for("WRITES ENABLED");
+    send("A");
+    screen.wait_for("Type the instance id");
+    send(INSTANCE_ID);
+    send("\r");
+    screen.wait_for("ops/s");
+    send(" ");
+    screen.wait_for("PAUSED");
+    send(" ");
+    screen.wait_for("SUCCEEDED after 3 polls");
+    send("s");
+    let report = screen.wait_for("Incomplete (stopped)");
+    assert!(report.contains("run again to resume"), "{report}");
+    // Again: the same plan, its journal resumed.
+    send("A");
+    let summary = screen.wait_for("Type the instance id");
+    assert!(summary.contains("resuming"), "{summary}");
+    send("\x1b");
+    screen.wait_for("apply cancelled");
+    send("q");
+
+    let status = child.wait().expect("cutover exits");
+    let _ = finished.send(());
+    assert!(status.success(), "{status:?}");
+    drop(pty.master);
+    let _ = reading.join();
+    let journal = state.join("cutover/demo-plan.json.journal.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(text.contains("\"run_ended\""), "{text}");
 }

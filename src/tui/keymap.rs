@@ -41,6 +41,8 @@ pub enum Action {
 pub enum ApplyAction {
     TogglePause,
     Stop,
+    /// The table follows the running operations again (after scrolling).
+    Follow,
 }
 
 /// What the migration screen's own keys do (see `MIGRATION_BINDINGS`).
@@ -531,6 +533,14 @@ pub const APPLY_BINDINGS: &[Binding] = &[
         label: "j/↓",
         action: Action::Down,
         help: "scroll the operations down",
+        hint: true,
+        scope: Scope::Apply,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('f'), NONE)],
+        label: "f",
+        action: Action::Apply(ApplyAction::Follow),
+        help: "follow the running operations again (scrolling stops following)",
         hint: true,
         scope: Scope::Apply,
     },

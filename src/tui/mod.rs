@@ -153,7 +153,14 @@ pub async fn run_with_live_apply(
             _ = tick.tick(), if app.loading.is_some() || app.apply.running() => continue,
         };
         let Some(event) = event else { break };
-        for effect in app.update(event) {
+        // What is already waiting is handled before the next draw: a running apply sends a few
+        // events per operation, and drawing after each one would fall behind.
+        let mut effects = app.update(event);
+        for _ in 0..512 {
+            let Ok(next) = inbox.try_recv() else { break };
+            effects.extend(app.update(next));
+        }
+        for effect in effects {
             match effect {
                 Effect::Reload => match &source {
                     Source::Live(options) => spawn_live_load(options.clone(), events.clone()),

@@ -97,6 +97,10 @@ impl App {
                 ));
                 vec![Effect::Apply(ApplyCommand::Stop)]
             }
+            Some(Action::Apply(ApplyAction::Follow)) => {
+                screen.follow = true;
+                Vec::new()
+            }
             Some(Action::Apply(_)) => {
                 self.message = Some("nothing is running".to_owned());
                 Vec::new()

@@ -45,6 +45,11 @@ impl OpRow {
     pub fn in_flight(&self) -> bool {
         matches!(self.state, OpState::Unknown { .. }) && self.status.is_none()
     }
+
+    /// Nothing more happens to it in this run.
+    fn settled(&self) -> bool {
+        !matches!(self.state, OpState::NotStarted) && !self.in_flight()
+    }
 }
 
 /// Running totals, kept up to date with every event so that drawing only reads them.
@@ -111,6 +116,11 @@ pub struct ApplyScreen {
     pub report: Option<ApplyReport>,
     pub selected: usize,
     pub offset: usize,
+    /// The table follows the work (shows the first unsettled operations) until the user
+    /// scrolls; `f` follows again.
+    pub follow: bool,
+    /// The first operation not settled yet (kept up to date with every event).
+    pub frontier: usize,
     /// Rows of the operations table that fit (set from the terminal size before each key).
     pub table_rows: usize,
 }
@@ -201,6 +211,8 @@ impl ApplyScreen {
             report: None,
             selected: 0,
             offset: 0,
+            follow: true,
+            frontier: 0,
             table_rows: 10,
             plan,
         };
@@ -226,6 +238,25 @@ impl ApplyScreen {
             }
         }
         self.tally = tally;
+        self.frontier = 0;
+        self.advance_frontier();
+    }
+
+    fn advance_frontier(&mut self) {
+        while self.rows.get(self.frontier).is_some_and(OpRow::settled) {
+            self.frontier += 1;
+        }
+    }
+
+    /// The first table row shown while following: a couple of settled ones above the work.
+    pub fn follow_offset(&self) -> usize {
+        if self.running() {
+            self.frontier
+                .saturating_sub(2)
+                .min(self.rows.len().saturating_sub(self.table_rows.max(1)))
+        } else {
+            0
+        }
     }
 
     /// The runner read the journal and the live state: show the summary, or say why not.
@@ -330,6 +361,10 @@ impl ApplyScreen {
                 } else {
                     self.failures.remove(&index);
                 }
+                if !self.rows[index].settled() {
+                    self.frontier = self.frontier.min(index);
+                }
+                self.advance_frontier();
             }
             ApplyEvent::Polled { op, polls } => {
                 if let Some(row) = self.rows.get_mut(op as usize - 1) {
@@ -406,6 +441,12 @@ impl ApplyScreen {
     pub fn move_selection(&mut self, delta: isize) {
         if self.rows.is_empty() {
             return;
+        }
+        if self.follow {
+            // Scrolling starts where the table was.
+            self.follow = false;
+            self.offset = self.follow_offset();
+            self.selected = self.offset;
         }
         let target = self.selected as isize + delta;
         self.selected = target.clamp(0, self.rows.len() as isize - 1) as usize;

@@ -483,7 +483,9 @@ fn status_text(row: &OpRow) -> String {
 
 fn render_table(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &Theme) {
     let height = area.height.saturating_sub(3) as usize;
-    let offset = if screen.selected >= screen.offset + height.max(1) {
+    let offset = if screen.follow {
+        screen.follow_offset()
+    } else if screen.selected >= screen.offset + height.max(1) {
         screen.selected + 1 - height.max(1)
     } else {
         screen.offset.min(screen.selected)
@@ -513,7 +515,7 @@ fn render_table(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &The
                 Cell::from(status_text(row)),
             ])
             .style(style);
-            if i == screen.selected {
+            if i == screen.selected && !screen.follow {
                 widget.style(theme.selected)
             } else {
                 widget
@@ -624,7 +626,7 @@ fn render_report(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &Th
             report.not_started(),
             screen
                 .calls()
-                .map(|c| format!(" · {c} API calls"))
+                .map(|c| format!(" · {} API calls", crate::humanize::thousands(c)))
                 .unwrap_or_default()
         ),
         if report.complete() {
@@ -675,6 +677,7 @@ fn short(action: KeyAction, help: &str) -> String {
         KeyAction::Apply(keymap::ApplyAction::TogglePause) => "pause/resume".to_owned(),
         KeyAction::Apply(keymap::ApplyAction::Stop) => "stop".to_owned(),
         KeyAction::Down => "scroll".to_owned(),
+        KeyAction::Apply(keymap::ApplyAction::Follow) => "follow".to_owned(),
         KeyAction::Back => "back (apply keeps running)".to_owned(),
         _ => help.split(' ').next().unwrap_or("").to_owned(),
     }
