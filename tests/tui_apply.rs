@@ -664,3 +664,16 @@ fn cutover_demo_applies_pauses_stops_and_resumes_in_a_terminal() {
     let text = std::fs::read_to_string(&journal).unwrap();
     assert!(text.contains("\"run_ended\""), "{text}");
 }
+
+#[test]
+fn help_lists_the_apply_keys() {
+    let (mut app, _) = confirmed();
+    partway(&mut app);
+    key(&mut app, KeyCode::Char('?'));
+    let text = screen(&app);
+    assert!(text.contains("Apply keys"), "{text}");
+    insta::assert_snapshot!(text);
+    key(&mut app, KeyCode::Esc);
+    assert!(!screen(&app).contains("Apply keys"));
+    assert_eq!(app.apply_screen().unwrap().stage, Stage::Running);
+}

@@ -75,8 +75,8 @@ impl App {
         }
         let rows = screen.table_rows.max(1) as isize;
         let action = keymap::action_for(key, Scope::Apply).or_else(|| {
-            keymap::action_for(key, Scope::Browse)
-                .filter(|a| matches!(a, Action::Quit | Action::StartCommand))
+            // Not the command line: its pane commands would leave this screen half-shown.
+            keymap::action_for(key, Scope::Browse).filter(|a| matches!(a, Action::Quit))
         });
         let effects = match action {
             Some(Action::Apply(ApplyAction::TogglePause)) if screen.running() => {
@@ -132,7 +132,7 @@ impl App {
                 Vec::new()
             }
             Some(Action::Quit) => self.request_quit(),
-            Some(action @ (Action::ToggleHelp | Action::StartCommand)) => self.on_action(action),
+            Some(Action::ToggleHelp) => self.on_action(Action::ToggleHelp),
             _ => Vec::new(),
         };
         Some(effects)

@@ -734,12 +734,9 @@ fn render_footer(app: &App, screen: &ApplyScreen, frame: &mut Frame, area: Rect,
 }
 
 fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let app_wide = keymap::BINDINGS.iter().filter(|b| {
-        matches!(
-            b.action,
-            KeyAction::ToggleHelp | KeyAction::Quit | KeyAction::StartCommand
-        )
-    });
+    let app_wide = keymap::BINDINGS
+        .iter()
+        .filter(|b| matches!(b.action, KeyAction::ToggleHelp | KeyAction::Quit));
     let lines: Vec<Line> = keymap::APPLY_BINDINGS
         .iter()
         .chain(app_wide)
