@@ -448,7 +448,10 @@ async fn the_real_executor_on_the_demo_simulation_ends_with_everything_done() {
 
     enable_writes(&mut app);
     accept_exact(&mut app);
+    // Retire old: deletes too, which must wait for every create.
+    key(&mut app, KeyCode::Char('R'));
     let (attempt, plan_path, plan) = press_apply(&mut app);
+    assert!(plan.body.summary.deletes > 0);
     let (ready, start) = runner::prepare(&*sim, &plan_path, plan, true)
         .await
         .unwrap();
@@ -511,7 +514,15 @@ async fn the_real_executor_on_the_demo_simulation_ends_with_everything_done() {
         sim.assignments().into_iter().collect::<Vec<_>>(),
         target_of(&plan, &before)
     );
-    assert_eq!(sim.log().duplicate_creates, 0);
+    let log = sim.log();
+    assert_eq!(log.duplicate_creates, 0);
+    assert_eq!(log.absent_deletes, 0);
+    let first_delete = log.writes.iter().position(|(a, _)| *a == Action::Delete);
+    let last_create = log.writes.iter().rposition(|(a, _)| *a == Action::Create);
+    assert!(
+        first_delete.unwrap() > last_create.unwrap(),
+        "creates first"
+    );
     assert!(screen(&app).contains("Done: the plan's target is reached"));
 
     // Running again resumes from the journal: the same plan, nothing left to do.
