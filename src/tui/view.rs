@@ -507,9 +507,10 @@ fn short_help(help: &str) -> &str {
     let first = &help[..cut];
     match first {
         "open" | "filter" | "sort" | "back" | "export" | "reload" | "command:" | "show"
-        | "quit" => match first {
+        | "quit" | "enable" => match first {
             "command:" => "command",
             "show" => "help",
+            "enable" => "writes",
             other => other,
         },
         _ => first,

@@ -402,7 +402,7 @@ impl ApplyScreen {
             }
             Err(error) => {
                 self.stage = Stage::Refused {
-                    headline: "the apply stopped: the journal could not be written (nothing more was sent; run again to resume)".to_owned(),
+                    headline: "the apply did not run to its end (the journal keeps what was done: run again to resume)".to_owned(),
                     lines: vec![error],
                 };
             }
