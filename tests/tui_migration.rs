@@ -310,10 +310,10 @@ fn bulk_accept_asks_with_the_count_then_accepts_only_undecided_ones() {
     let path = dir.path().join("map.csv");
     let mut app = app_with(Some(path.clone()), WIDTH, HEIGHT);
 
-    // A offers what the suggester found (the stub on this branch finds nothing, and A says
+    // B offers what the suggester found (the stub on this branch finds nothing, and B says
     // so); n declines without a change.
     let found = m(&app).pending_exact();
-    key(&mut app, KeyCode::Char('A'));
+    key(&mut app, KeyCode::Char('B'));
     if found == 0 {
         assert!(matches!(m(&app).mode, MapMode::Normal));
         let message = app.message.clone().unwrap();
@@ -324,7 +324,7 @@ fn bulk_accept_asks_with_the_count_then_accepts_only_undecided_ones() {
     }
     assert!(m(&app).mapping().is_empty());
 
-    // The real suggester's matches are what `A` offers; the ground truth stands in for them.
+    // The real suggester's matches are what `B` offers; the ground truth stands in for them.
     let truth = demo_ground_truth();
     let matches: Vec<ExactMatch> = truth
         .user_successors

@@ -3,6 +3,7 @@
 pub mod cleanup;
 pub mod drift;
 pub mod executor;
+pub mod hints;
 pub mod journal;
 pub mod verify;
 
@@ -10,6 +11,7 @@ pub use executor::{
     execute, observe, ApplyEvent, ApplyOptions, ApplyReport, Control, Observed, Phase,
     StartingPoint,
 };
+pub use hints::hint;
 pub use journal::{JournalState, JournalWriter, OpState, OpStatus, Record};
 
 #[cfg(test)]

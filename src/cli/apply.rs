@@ -9,7 +9,9 @@
 use super::LiveArgs;
 use crate::apply::drift;
 use crate::apply::journal::{self, JournalState, JournalWriter, OpState};
-use crate::apply::{self, ApplyEvent, ApplyOptions, ApplyReport, Control, Phase, StartingPoint};
+use crate::apply::{
+    self, hint, ApplyEvent, ApplyOptions, ApplyReport, Control, Phase, StartingPoint,
+};
 use crate::aws::AwsBackend;
 use crate::backend::Writer;
 use crate::model::Action;
@@ -428,25 +430,5 @@ fn print_report(
                 ""
             }
         );
-    }
-}
-
-/// What to do about a failed write.
-fn hint(code: Option<&str>, message: Option<&str>) -> &'static str {
-    let message = message.unwrap_or("").to_ascii_lowercase();
-    match code {
-        Some("AccessDeniedException") => {
-            "the credentials may not change this account's assignments: permission sets in the management account need management-account credentials (a delegated administrator cannot); fix, then rerun with --retry-failed"
-        }
-        Some("ConflictException") => {
-            "another change to this (account, permission set) pair was in progress; rerun apply"
-        }
-        Some("ResourceNotFoundException") => {
-            "the principal, permission set or account no longer exists: plan again"
-        }
-        _ if message.contains("policy") => {
-            "a customer managed policy or permissions boundary the permission set names is missing in that account: create it there, then rerun with --retry-failed"
-        }
-        _ => "see the journal and the log for details; rerun with --retry-failed after fixing the cause",
     }
 }

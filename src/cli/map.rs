@@ -77,7 +77,10 @@ pub async fn run(live: &LiveArgs, args: MapArgs) -> Result<()> {
         baseline_source: "file".to_owned(),
         current_source: current_source.to_owned(),
     });
-    tui::run_with(source, Some((migration, true))).await
+    // With a live current, the apply screen writes to that instance (after the user enables
+    // writes and types its id); with a current file there is nothing to write to.
+    let live_apply = args.current.is_none().then(|| live.options());
+    tui::run_with_live_apply(source, Some((migration, true)), live_apply).await
 }
 
 pub async fn demo(args: DemoArgs) -> Result<()> {

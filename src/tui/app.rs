@@ -57,6 +57,17 @@ pub enum AppEvent {
     Filtered(Filtered),
     /// A worker thread panicked (a bug): its result will never come.
     WorkerFailed(&'static str),
+    /// The apply screen's prepare (plan written, journal and drift read) finished.
+    ApplyPrepared {
+        attempt: u64,
+        result: Result<Box<super::apply_screen::Prepared>, String>,
+    },
+    /// What the running apply did.
+    Apply(crate::apply::ApplyEvent),
+    /// The writer's request counters during an apply.
+    ApplyStats(crate::backend::WriteStats),
+    /// The apply ended: the executor's report.
+    ApplyFinished(Result<crate::apply::ApplyReport, String>),
 }
 
 /// Turns a live load's updates into app events: progress as it is, and each finished part
@@ -99,7 +110,12 @@ impl PartialLoad {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Effect {
     Reload,
-    WriteFile { path: PathBuf, contents: String },
+    WriteFile {
+        path: PathBuf,
+        contents: String,
+    },
+    /// The apply screen's work (prepare, start, pause, stop).
+    Apply(super::apply_screen::ApplyCommand),
 }
 
 /// One table's view state: the filter, which rows pass it in which order, the selection.
@@ -171,6 +187,8 @@ pub struct App {
     pub migration: Option<Box<super::migration::Migration>>,
     /// The migration screen is shown instead of the browse panes.
     pub migration_shown: bool,
+    /// The write mode and the apply screen.
+    pub apply: super::apply_screen::ApplySession,
 }
 
 impl App {
@@ -199,6 +217,7 @@ impl App {
             quit: false,
             migration: None,
             migration_shown: false,
+            apply: Default::default(),
         }
     }
 
@@ -371,11 +390,30 @@ impl App {
                 self.load_error = Some(message);
                 Vec::new()
             }
+            AppEvent::ApplyPrepared { attempt, result } => {
+                self.on_apply_prepared(attempt, result);
+                Vec::new()
+            }
+            AppEvent::Apply(event) => {
+                self.on_apply_event(event);
+                Vec::new()
+            }
+            AppEvent::ApplyStats(stats) => {
+                self.on_apply_stats(stats);
+                Vec::new()
+            }
+            AppEvent::ApplyFinished(result) => {
+                self.on_apply_finished(result);
+                Vec::new()
+            }
         }
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         self.message = None;
+        if let Some(effects) = self.apply_key(&key) {
+            return effects;
+        }
         if self.mode == Mode::Browse && self.migration_shown {
             return self.on_migration_key(key);
         }
@@ -405,7 +443,7 @@ impl App {
 
     pub fn on_action(&mut self, action: Action) -> Vec<Effect> {
         match action {
-            Action::Quit => self.quit = true,
+            Action::Quit => return self.request_quit(),
             Action::ToggleHelp => self.mode = Mode::Help,
             Action::StartFilter => {
                 if self.stack.is_empty() {
@@ -435,6 +473,10 @@ impl App {
             Action::OpenMigration => self.open_migration(),
             // Only the migration screen dispatches these (migration/hook.rs).
             Action::Map(_) => {}
+            Action::EnableWrites => self.ask_enable_writes(),
+            Action::OpenApply => return self.open_apply(),
+            // Only the apply screen dispatches these (apply_screen/hook.rs).
+            Action::Apply(_) => {}
             Action::Reload => {
                 if self.loading.is_none() {
                     self.loading = Some(Loading::default());
@@ -496,11 +538,12 @@ impl App {
             "reload" => return self.on_action(Action::Reload),
             "export" => return self.export_csv(),
             "migration" | "map" => self.open_migration(),
+            "write" => self.ask_enable_writes(),
             other => match PaneKind::from_command(other) {
                 Some(kind) => self.goto_pane(kind.position()),
                 None => {
                     self.message = Some(format!(
-                        "unknown command :{other} (try :users :groups :ps :accounts :assignments :apps :map :quit)"
+                        "unknown command :{other} (try :users :groups :ps :accounts :assignments :apps :map :write :quit)"
                     ))
                 }
             },

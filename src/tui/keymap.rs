@@ -28,6 +28,21 @@ pub enum Action {
     OpenMigration,
     /// A key of the migration screen.
     Map(MapAction),
+    /// Enable writes for this session (asks first; read-only is the default).
+    EnableWrites,
+    /// The apply screen: from the changeset preview, or back to a running apply.
+    OpenApply,
+    /// A key of the apply screen.
+    Apply(ApplyAction),
+}
+
+/// What the apply screen's own keys do (see `APPLY_BINDINGS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApplyAction {
+    TogglePause,
+    Stop,
+    /// The table follows the running operations again (after scrolling).
+    Follow,
 }
 
 /// What the migration screen's own keys do (see `MIGRATION_BINDINGS`).
@@ -55,6 +70,8 @@ pub enum Scope {
     Always,
     /// The migration screen (its bindings are in `MIGRATION_BINDINGS`).
     Migration,
+    /// The apply screen (its bindings are in `APPLY_BINDINGS`).
+    Apply,
 }
 
 pub struct Binding {
@@ -133,7 +150,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(KeyCode::Char(':'), NONE)],
         label: ":",
         action: Action::StartCommand,
-        help: "command: :users :groups :permission-sets :accounts :assignments :apps :map :quit",
+        help: "command: :users :groups :ps :accounts :assignments :apps :map :write :quit",
         hint: true,
         scope: Scope::Browse,
     },
@@ -278,6 +295,14 @@ pub const BINDINGS: &[Binding] = &[
         scope: Scope::Browse,
     },
     Binding {
+        keys: &[(KeyCode::Char('W'), SHIFT), (KeyCode::Char('W'), NONE)],
+        label: "W",
+        action: Action::EnableWrites,
+        help: "enable writes for this session (asks first; read-only is the default)",
+        hint: true,
+        scope: Scope::Browse,
+    },
+    Binding {
         keys: &[(KeyCode::Char('c'), CTRL)],
         label: "^c",
         action: Action::Quit,
@@ -320,12 +345,12 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
         label: "u",
         action: Action::Map(MapAction::Unmap),
         help: "unmap: undecided again",
-        hint: true,
+        hint: false,
         scope: Scope::Migration,
     },
     Binding {
-        keys: &[(KeyCode::Char('A'), SHIFT), (KeyCode::Char('A'), NONE)],
-        label: "A",
+        keys: &[(KeyCode::Char('B'), SHIFT), (KeyCode::Char('B'), NONE)],
+        label: "B",
         action: Action::Map(MapAction::AcceptExact),
         help: "accept all unambiguous exact matches (asks first, with the count)",
         hint: true,
@@ -353,6 +378,22 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
         action: Action::Map(MapAction::WritePlan),
         help: "write the plan file (beside the mapping file, or plan.json)",
         hint: true,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('A'), SHIFT), (KeyCode::Char('A'), NONE)],
+        label: "A",
+        action: Action::OpenApply,
+        help: "apply this changeset: summary, typed confirmation, live progress (needs W first)",
+        hint: true,
+        scope: Scope::Migration,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('W'), SHIFT), (KeyCode::Char('W'), NONE)],
+        label: "W",
+        action: Action::EnableWrites,
+        help: "enable writes for this session (asks first; read-only is the default)",
+        hint: false,
         scope: Scope::Migration,
     },
     Binding {
@@ -453,11 +494,108 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     },
 ];
 
+/// The apply screen's keys (the typed confirmation takes every key while it is shown).
+pub const APPLY_BINDINGS: &[Binding] = &[
+    Binding {
+        keys: &[(KeyCode::Char(' '), NONE)],
+        label: "space",
+        action: Action::Apply(ApplyAction::TogglePause),
+        help: "pause or resume (outstanding writes finish; no new ones start while paused)",
+        hint: true,
+        scope: Scope::Apply,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('s'), NONE)],
+        label: "s",
+        action: Action::Apply(ApplyAction::Stop),
+        help: "stop: no new writes, outstanding ones finish and are journaled",
+        hint: true,
+        scope: Scope::Apply,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('A'), SHIFT), (KeyCode::Char('A'), NONE)],
+        label: "A",
+        action: Action::OpenApply,
+        help: "when it has ended: run again (resumes from the journal)",
+        hint: false,
+        scope: Scope::Apply,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('k'), NONE), (KeyCode::Up, NONE)],
+        label: "k/↑",
+        action: Action::Up,
+        help: "scroll the operations up",
+        hint: false,
+        scope: Scope::Apply,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('j'), NONE), (KeyCode::Down, NONE)],
+        label: "j/↓",
+        action: Action::Down,
+        help: "scroll the operations down",
+        hint: true,
+        scope: Scope::Apply,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('f'), NONE)],
+        label: "f",
+        action: Action::Apply(ApplyAction::Follow),
+        help: "follow the running operations again (scrolling stops following)",
+        hint: true,
+        scope: Scope::Apply,
+    },
+    Binding {
+        keys: &[(KeyCode::PageUp, NONE), (KeyCode::Char('u'), CTRL)],
+        label: "pgup/^u",
+        action: Action::PageUp,
+        help: "page up",
+        hint: false,
+        scope: Scope::Apply,
+    },
+    Binding {
+        keys: &[(KeyCode::PageDown, NONE), (KeyCode::Char('d'), CTRL)],
+        label: "pgdn/^d",
+        action: Action::PageDown,
+        help: "page down",
+        hint: false,
+        scope: Scope::Apply,
+    },
+    Binding {
+        keys: &[(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)],
+        label: "home/g",
+        action: Action::Top,
+        help: "first operation",
+        hint: false,
+        scope: Scope::Apply,
+    },
+    Binding {
+        keys: &[
+            (KeyCode::End, NONE),
+            (KeyCode::Char('G'), SHIFT),
+            (KeyCode::Char('G'), NONE),
+        ],
+        label: "end/G",
+        action: Action::Bottom,
+        help: "last operation",
+        hint: false,
+        scope: Scope::Apply,
+    },
+    Binding {
+        keys: &[(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
+        label: "esc",
+        action: Action::Back,
+        help: "back to the mapping screen (a running apply keeps running; A returns)",
+        hint: true,
+        scope: Scope::Apply,
+    },
+];
+
 /// The action bound to `key` in `scope`, if any.
 pub fn action_for(key: &KeyEvent, scope: Scope) -> Option<Action> {
     BINDINGS
         .iter()
         .chain(MIGRATION_BINDINGS)
+        .chain(APPLY_BINDINGS)
         .filter(|b| b.scope == Scope::Always || b.scope == scope)
         .find(|b| {
             b.keys
@@ -479,7 +617,11 @@ mod tests {
     #[test]
     fn every_key_is_bound_once_per_scope() {
         let mut seen = std::collections::HashSet::new();
-        for binding in BINDINGS.iter().chain(MIGRATION_BINDINGS) {
+        for binding in BINDINGS
+            .iter()
+            .chain(MIGRATION_BINDINGS)
+            .chain(APPLY_BINDINGS)
+        {
             for key in binding.keys {
                 assert!(
                     seen.insert((format!("{key:?}"), binding.scope as u8)),

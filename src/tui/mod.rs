@@ -8,6 +8,7 @@
 //! `view::render` draws the state. Nothing that renders awaits the network.
 
 pub mod app;
+pub mod apply_screen;
 pub mod dataset;
 pub mod detail;
 pub mod filter;
@@ -68,6 +69,16 @@ pub async fn run_with(
     source: Source,
     migration: Option<(migration::Migration, bool)>,
 ) -> Result<()> {
+    run_with_live_apply(source, migration, None).await
+}
+
+/// As [`run_with`], with the live instance the apply screen writes to when the source is not
+/// live itself (`cutover map` loads the current state before the UI starts).
+pub async fn run_with_live_apply(
+    source: Source,
+    migration: Option<(migration::Migration, bool)>,
+    live: Option<LiveOptions>,
+) -> Result<()> {
     // Everything that can fail without a terminal fails before the screen is taken over.
     let (label, initial) = match &source {
         Source::Demo => (
@@ -100,6 +111,20 @@ pub async fn run_with(
         events.clone(),
     );
 
+    let mut applying = match (&source, live.as_ref()) {
+        (Source::Demo, _) => apply_screen::runner::Session::demo(),
+        (Source::Live(options), _) | (_, Some(options)) => {
+            apply_screen::runner::Session::live(options.clone())
+        }
+        (Source::Snapshot(_), None) => apply_screen::runner::Session::unavailable(
+            "this session shows a snapshot file: apply needs a live instance (cutover map without --current) or cutover demo",
+        ),
+        (Source::Loaded { .. }, None) => apply_screen::runner::Session::unavailable(
+            "this session was not given the live instance's connection: apply with cutover apply PLAN (w writes the plan), or try it in cutover demo",
+        ),
+    };
+    app.apply.target = applying.app_target();
+
     let stop = Arc::new(AtomicBool::new(false));
     let input = spawn_input_thread(events.clone(), stop.clone());
 
@@ -128,10 +153,17 @@ pub async fn run_with(
         }
         let event = tokio::select! {
             event = inbox.recv() => event,
-            _ = tick.tick(), if app.loading.is_some() => continue,
+            _ = tick.tick(), if app.loading.is_some() || app.apply.running() => continue,
         };
         let Some(event) = event else { break };
-        for effect in app.update(event) {
+        // What is already waiting is handled before the next draw: a running apply sends a few
+        // events per operation, and drawing after each one would fall behind.
+        let mut effects = app.update(event);
+        for _ in 0..512 {
+            let Ok(next) = inbox.try_recv() else { break };
+            effects.extend(app.update(next));
+        }
+        for effect in effects {
             match effect {
                 Effect::Reload => match &source {
                     Source::Live(options) => spawn_live_load(options.clone(), events.clone()),
@@ -149,6 +181,7 @@ pub async fn run_with(
                         let _ = events.send(AppEvent::Loaded(Ok(snapshot.clone())));
                     }
                 },
+                Effect::Apply(command) => applying.handle(command, &events),
                 Effect::WriteFile { path, contents } => {
                     if let Err(e) = fsio::write_private_atomic(&path, contents.as_bytes()) {
                         app.message = Some(format!("cannot write {}: {e}", path.display()));
@@ -160,6 +193,9 @@ pub async fn run_with(
     }
     stop.store(true, Ordering::Relaxed);
     let _ = input.join();
+    // Quitting while an apply runs: no new writes; the outstanding ones get a little time to
+    // finish and be journaled (the next run settles whatever is cut short).
+    applying.shutdown(Duration::from_secs(30)).await;
     Ok(())
 }
 

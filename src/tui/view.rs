@@ -183,14 +183,28 @@ impl Theme {
 }
 
 pub fn render(app: &App, frame: &mut Frame) {
+    if let Some(screen) = app.apply_screen() {
+        super::apply_screen::view::render(app, screen, frame);
+        super::apply_screen::view::render_overlays(app, frame);
+        return;
+    }
     if let Some(migration) = app.migration_screen() {
         super::migration::view::render(app, migration, frame);
+        super::apply_screen::view::render_overlays(app, frame);
         return;
     }
     let theme = Theme::new(app.no_color);
     let areas = layout(frame.area(), loading_strip_height(app));
     render_header(app, frame, areas.header, &theme);
     render_tabs(app, frame, areas.tabs, &theme);
+    // READ-ONLY / WRITES ENABLED / applying n/m, where the (long) header cannot cut it off.
+    let tabs_width = PaneKind::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| tab_label(i, *kind).chars().count() as u16)
+        .sum::<u16>()
+        + if app.migration.is_some() { 13 } else { 0 };
+    super::apply_screen::view::render_mode_right(app, frame, areas.tabs, tabs_width, areas.header);
     if app.dataset.is_none() {
         render_loading(app, frame, areas.main, &theme);
     } else if let Some(top) = app.stack.last() {
@@ -218,6 +232,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     if app.mode == Mode::Help {
         render_help(frame, frame.area(), &theme);
     }
+    super::apply_screen::view::render_overlays(app, frame);
 }
 
 fn render_header(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -264,7 +279,7 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             None => {}
         }
     }
-    spans.push(Span::styled("· READ-ONLY", theme.dim));
+
     frame.render_widget(Line::from(spans), area);
 }
 
@@ -598,9 +613,10 @@ fn short_help(help: &str) -> &str {
     let first = &help[..cut];
     match first {
         "open" | "filter" | "sort" | "back" | "export" | "reload" | "command:" | "show"
-        | "quit" => match first {
+        | "quit" | "enable" => match first {
             "command:" => "command",
             "show" => "help",
+            "enable" => "writes",
             other => other,
         },
         _ => first,

@@ -797,7 +797,7 @@ impl Migration {
         }
     }
 
-    /// Opens the y/n question for bulk-accepting `matches` (what `A` does with the
+    /// Opens the y/n question for bulk-accepting `matches` (what `B` does with the
     /// suggester's unambiguous exact matches that are still undecided).
     pub fn offer_exact_matches(&mut self, matches: Vec<ExactMatch>) {
         let matches: Vec<ExactMatch> = matches
@@ -916,13 +916,14 @@ impl Migration {
         ));
     }
 
-    fn write_plan(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+    /// The plan file for the mapping as it stands (what `w` writes and `A` applies).
+    pub fn plan_file(&self, now: DateTime<Utc>) -> PlanFile {
         let digest = self
             .mapping_path
             .as_ref()
             .map(|_| sha256(self.mapping_csv().as_bytes()));
         let options = self.options;
-        let plan = self.cell.with_dependent(|s, e| {
+        self.cell.with_dependent(|s, e| {
             PlanFile::new(
                 &e.planner.changeset(),
                 &s.baseline,
@@ -931,7 +932,11 @@ impl Migration {
                 digest,
                 now,
             )
-        });
+        })
+    }
+
+    fn write_plan(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        let plan = self.plan_file(now);
         let path = self.plan_path();
         let summary = &plan.body.summary;
         self.message = Some(format!(

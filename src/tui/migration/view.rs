@@ -131,6 +131,19 @@ pub fn render(app: &App, m: &Migration, frame: &mut Frame) {
     let areas = layout(frame.area());
     render_header(m, frame, areas.header, &theme);
     render_tabs(frame, areas.tabs, &theme);
+    let tabs_width = PaneKind::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| format!(" {} {} ", i + 1, kind.title()).chars().count() as u16)
+        .sum::<u16>()
+        + " 7 Migration ".len() as u16;
+    crate::tui::apply_screen::view::render_mode_right(
+        app,
+        frame,
+        areas.tabs,
+        tabs_width,
+        areas.header,
+    );
     render_list(m, frame, areas.list, &theme);
     render_candidates(m, frame, areas.candidates, &theme);
     render_preview(m, frame, areas.preview, areas.wide, &theme);
@@ -654,6 +667,7 @@ fn hint_text(action: Action, m: &Migration) -> String {
         Action::StartFilter => "search".to_owned(),
         Action::Map(MapAction::WritePlan) => "write plan".to_owned(),
         Action::Map(MapAction::ToggleRetireOld) => "retire old".to_owned(),
+        Action::OpenApply => "apply".to_owned(),
         _ => String::new(),
     }
 }

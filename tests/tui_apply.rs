@@ -1,0 +1,698 @@
+//! The apply screen on the demo organization, driven by key events on ratatui's TestBackend.
+//! The screen states are snapshotted from synthetic runner reports (no executor, no timers);
+//! one test runs the real executor against the demo's simulation through the functions the
+//! runner uses, and checks the app ends with everything done and the simulation holds the
+//! plan's target.
+
+use cutover::apply::journal::{self, JournalState, OpState, OpStatus};
+use cutover::apply::{ApplyEvent, ApplyOptions, ApplyReport, Control, Phase};
+use cutover::backend::sim_writer::SimWriter;
+use cutover::backend::WriteStats;
+use cutover::fixture::demo::load_demo;
+use cutover::mapping::Mapping;
+use cutover::model::{Action, Assignment};
+use cutover::plan::file::PlanFile;
+use cutover::plan::PlanOptions;
+use cutover::tui::app::{App, AppEvent, Effect};
+use cutover::tui::apply_screen::{runner, ApplyCommand, ApplyTarget, Prepared, Stage};
+use cutover::tui::migration::{Migration, MigrationInputs};
+use cutover::tui::view;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui::Terminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+const WIDTH: u16 = 120;
+const HEIGHT: u16 = 30;
+const INSTANCE_ID: &str = "ssoins-7223a1b2c3d4e5f6";
+/// Where the screen tests say the plan goes; nothing is written there (the app only returns
+/// effects, and these tests do not carry them out).
+const STATE_DIR: &str = "/home/ana/.local/state/cutover";
+
+fn demo_app(state_dir: &Path) -> App {
+    let org = load_demo();
+    let (events, mut inbox) = tokio::sync::mpsc::unbounded_channel();
+    let mut app = App::new("demo organization", Rect::new(0, 0, WIDTH, HEIGHT), events);
+    app.no_color = true;
+    app.now = "2026-11-26T16:02:00Z".parse().unwrap();
+    app.set_snapshot(org.current.clone());
+    // Hand the browse panes' background build to the app, so screens do not depend on timing.
+    while app.is_working() {
+        // The build runs on plain threads, so this may block even inside the async test.
+        let event = futures::executor::block_on(inbox.recv()).expect("the workers report back");
+        app.update(event);
+    }
+    app.set_migration(
+        Migration::new(MigrationInputs {
+            baseline: org.baseline,
+            current: org.current,
+            mapping: Mapping::new(),
+            mapping_path: None,
+            mapping_file_exists: false,
+            options: PlanOptions::default(),
+            baseline_source: "demo".to_owned(),
+            current_source: "demo".to_owned(),
+        }),
+        true,
+    );
+    app.apply.target = ApplyTarget::Demo;
+    app.apply.state_dir = Some(state_dir.to_owned());
+    app
+}
+
+fn screen(app: &App) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    terminal.draw(|frame| view::render(app, frame)).unwrap();
+    terminal.backend().to_string()
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.update(AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
+    text.chars()
+        .flat_map(|c| key(app, KeyCode::Char(c)))
+        .collect()
+}
+
+fn enable_writes(app: &mut App) {
+    key(app, KeyCode::Char('W'));
+    assert!(app.apply.confirming_writes);
+    key(app, KeyCode::Char('y'));
+    assert!(app.apply.writes_enabled);
+}
+
+/// Accepts the demo's unambiguous exact matches (`B`, then `y`), so the plan has creates.
+fn accept_exact(app: &mut App) {
+    key(app, KeyCode::Char('B'));
+    key(app, KeyCode::Char('y'));
+    assert!(!app.migration.as_deref().unwrap().mapping().is_empty());
+}
+
+/// `A` with writes enabled: the prepare command the runner gets.
+fn press_apply(app: &mut App) -> (u64, PathBuf, PlanFile) {
+    let effects = key(app, KeyCode::Char('A'));
+    match effects.into_iter().next() {
+        Some(Effect::Apply(ApplyCommand::Prepare {
+            attempt,
+            plan_path,
+            plan,
+        })) => (attempt, plan_path, *plan),
+        other => panic!("A should prepare the plan: {other:?}"),
+    }
+}
+
+/// What the runner reports for a first run without drift.
+fn prepared(plan_path: PathBuf, plan: PlanFile, blocking: Vec<String>) -> Box<Prepared> {
+    let operations = plan.body.operations.len();
+    Box::new(Prepared {
+        journal_path: journal::default_path(&plan_path),
+        plan_path,
+        plan_reused: false,
+        prior: JournalState::fresh(operations),
+        drift: blocking.clone(),
+        blocking,
+        notes: Vec::new(),
+        plan,
+    })
+}
+
+/// The apply screen at its confirmation, as the runner would leave it.
+fn at_confirmation() -> (App, PlanFile) {
+    let mut app = demo_app(Path::new(STATE_DIR));
+    enable_writes(&mut app);
+    accept_exact(&mut app);
+    let (attempt, plan_path, plan) = press_apply(&mut app);
+    app.update(AppEvent::ApplyPrepared {
+        attempt,
+        result: Ok(prepared(plan_path, plan.clone(), Vec::new())),
+    });
+    assert_eq!(app.apply_screen().unwrap().stage, Stage::Confirm);
+    (app, plan)
+}
+
+fn confirmed() -> (App, PlanFile) {
+    let (mut app, plan) = at_confirmation();
+    type_text(&mut app, INSTANCE_ID);
+    let effects = key(&mut app, KeyCode::Enter);
+    assert_eq!(effects, vec![Effect::Apply(ApplyCommand::Start)]);
+    assert_eq!(app.apply_screen().unwrap().stage, Stage::Running);
+    (app, plan)
+}
+
+fn op(app: &mut App, op: u32, state: OpState, status: Option<OpStatus>) {
+    app.update(AppEvent::Apply(ApplyEvent::Op { op, state, status }));
+}
+
+fn pending(app: &mut App, n: u32) {
+    op(
+        app,
+        n,
+        OpState::Unknown {
+            request_id: Some(format!("req-{n}")),
+        },
+        None,
+    );
+}
+
+/// A run partway: 30 creates done, one failed (a missing policy), three in flight.
+fn partway(app: &mut App) {
+    app.update(AppEvent::ApplyStats(WriteStats {
+        calls: 10,
+        throttles: 0,
+    }));
+    app.update(AppEvent::Apply(ApplyEvent::Phase(Phase::Settling)));
+    app.update(AppEvent::Apply(ApplyEvent::Phase(Phase::Creates)));
+    for n in 1..=30 {
+        pending(app, n);
+        app.update(AppEvent::Apply(ApplyEvent::Polled { op: n, polls: 3 }));
+        op(app, n, OpState::Done, Some(OpStatus::Succeeded));
+    }
+    pending(app, 31);
+    op(
+        app,
+        31,
+        OpState::Failed {
+            code: None,
+            message: Some("customer managed policy DataLake is missing in the account".into()),
+        },
+        Some(OpStatus::Failed),
+    );
+    for n in 32..=34 {
+        pending(app, n);
+        app.update(AppEvent::Apply(ApplyEvent::Polled { op: n, polls: 2 }));
+    }
+    app.update(AppEvent::ApplyStats(WriteStats {
+        calls: 130,
+        throttles: 4,
+    }));
+    app.now += chrono::TimeDelta::seconds(10);
+}
+
+#[test]
+fn a_while_read_only_says_how_to_enable_writes() {
+    let mut app = demo_app(Path::new(STATE_DIR));
+    let effects = key(&mut app, KeyCode::Char('A'));
+    assert!(effects.is_empty());
+    assert!(app.apply.screen.is_none());
+    let text = screen(&app);
+    assert!(text.contains("READ-ONLY"), "{text}");
+    assert!(text.contains("press W (or :write)"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn enabling_writes_asks_first_and_the_header_says_so() {
+    let mut app = demo_app(Path::new(STATE_DIR));
+    key(&mut app, KeyCode::Char('W'));
+    insta::assert_snapshot!("enable_writes_question", screen(&app));
+    key(&mut app, KeyCode::Char('n'));
+    assert!(!app.apply.writes_enabled);
+    assert!(screen(&app).contains("READ-ONLY"));
+
+    // `:write` asks too.
+    key(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "write");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.apply.confirming_writes);
+    key(&mut app, KeyCode::Char('y'));
+    assert!(app.apply.writes_enabled);
+    let text = screen(&app);
+    assert!(text.contains("WRITES ENABLED"), "{text}");
+    assert!(!text.contains("READ-ONLY"), "{text}");
+
+    // The browse panes' header too.
+    key(&mut app, KeyCode::Char('1'));
+    assert!(screen(&app).contains("WRITES ENABLED"));
+}
+
+#[test]
+fn writes_cannot_be_enabled_without_a_target() {
+    let mut app = demo_app(Path::new(STATE_DIR));
+    app.apply.target = ApplyTarget::Unavailable("this session shows a snapshot file".into());
+    key(&mut app, KeyCode::Char('W'));
+    assert!(!app.apply.confirming_writes);
+    let message = app.message.clone().unwrap();
+    assert!(message.contains("snapshot file"), "{message}");
+}
+
+#[test]
+fn a_writes_the_plan_in_the_state_dir_and_shows_the_summary_with_the_confirmation() {
+    let mut app = demo_app(Path::new(STATE_DIR));
+    enable_writes(&mut app);
+    accept_exact(&mut app);
+    let (attempt, plan_path, plan) = press_apply(&mut app);
+    assert_eq!(plan_path, Path::new(STATE_DIR).join("demo-plan.json"));
+    // The same plan `w` would write: the migration's changeset.
+    let migration = app.migration.as_deref().unwrap();
+    assert_eq!(plan.body.summary.creates, migration.preview.summary.creates);
+    assert!(plan.body.summary.creates > 0);
+    insta::assert_snapshot!("preparing", screen(&app));
+
+    app.update(AppEvent::ApplyPrepared {
+        attempt,
+        result: Ok(prepared(plan_path, plan, Vec::new())),
+    });
+    type_text(&mut app, "ssoins-72");
+    let text = screen(&app);
+    assert!(text.contains(&format!("Type the instance id ({INSTANCE_ID})")));
+    insta::assert_snapshot!("summary_and_confirmation", text);
+
+    // Esc cancels: back on the mapping screen, nothing to run.
+    let effects = key(&mut app, KeyCode::Esc);
+    assert!(effects.is_empty());
+    assert!(app.apply.screen.is_none());
+    assert!(app.migration_screen().is_some());
+    assert!(app.message.clone().unwrap().contains("nothing was written"));
+}
+
+#[test]
+fn a_wrong_instance_id_is_refused() {
+    let (mut app, _) = at_confirmation();
+    type_text(&mut app, "ssoins-0000000000000000");
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(effects.is_empty(), "{effects:?}");
+    let screen_state = app.apply_screen().unwrap();
+    assert_eq!(screen_state.stage, Stage::Confirm);
+    assert!(screen_state.typed.is_empty());
+    let text = screen(&app);
+    assert!(text.contains("not confirmed"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn blocking_drift_refuses_like_the_cli() {
+    let mut app = demo_app(Path::new(STATE_DIR));
+    enable_writes(&mut app);
+    accept_exact(&mut app);
+    let (attempt, plan_path, plan) = press_apply(&mut app);
+    let line = "account 111111111111 / ReadOnly: GROUP g-1 was assigned here by this plan and has been removed since: somebody is undoing the cutover".to_owned();
+    app.update(AppEvent::ApplyPrepared {
+        attempt,
+        result: Ok(prepared(plan_path, plan, vec![line])),
+    });
+    assert!(matches!(
+        app.apply_screen().unwrap().stage,
+        Stage::Refused { .. }
+    ));
+    // Typing the id does nothing now.
+    type_text(&mut app, INSTANCE_ID);
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    let text = screen(&app);
+    assert!(text.contains("the plan is stale"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn progress_with_a_failure_and_its_hint() {
+    let (mut app, plan) = confirmed();
+    partway(&mut app);
+    let s = app.apply_screen().unwrap();
+    assert_eq!(s.tally.creates_done, 30);
+    assert_eq!(s.tally.failed, 1);
+    assert_eq!(s.tally.in_flight, 3);
+    assert_eq!(s.total(), plan.body.operations.len());
+    let text = screen(&app);
+    assert!(text.contains("3.0 ops/s"), "{text}");
+    assert!(text.contains("4 throttled (retried)"), "{text}");
+    assert!(
+        text.contains("rerun with --retry-failed"),
+        "the hint: {text}"
+    );
+    insta::assert_snapshot!(text);
+
+    // The table follows the work: the first unsettled operation (#32) near the top.
+    let s = app.apply_screen().unwrap();
+    assert!(s.follow);
+    assert_eq!(s.frontier, 31);
+    assert!(text.contains("IN_PROGRESS poll 2"), "{text}");
+    // j scrolls from there and stops following; f follows again.
+    for _ in 0..40 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    let s = app.apply_screen().unwrap();
+    assert!(!s.follow);
+    assert_eq!(s.selected, 29 + 40);
+    assert!(s.offset > 29);
+    key(&mut app, KeyCode::Char('f'));
+    assert!(app.apply_screen().unwrap().follow);
+}
+
+#[test]
+fn space_pauses_and_resumes_s_stops() {
+    let (mut app, _) = confirmed();
+    partway(&mut app);
+    assert_eq!(
+        key(&mut app, KeyCode::Char(' ')),
+        vec![Effect::Apply(ApplyCommand::Pause(true))]
+    );
+    assert!(app.apply_screen().unwrap().paused);
+    app.message = None;
+    insta::assert_snapshot!("paused", screen(&app));
+    assert_eq!(
+        key(&mut app, KeyCode::Char(' ')),
+        vec![Effect::Apply(ApplyCommand::Pause(false))]
+    );
+    assert_eq!(
+        key(&mut app, KeyCode::Char('s')),
+        vec![Effect::Apply(ApplyCommand::Stop)]
+    );
+    assert!(app.apply_screen().unwrap().stopping);
+    // Stopping twice sends nothing more.
+    assert!(key(&mut app, KeyCode::Char('s')).is_empty());
+}
+
+#[test]
+fn esc_leaves_the_apply_running_and_a_returns_to_it() {
+    let (mut app, plan) = confirmed();
+    partway(&mut app);
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert!(app.apply_screen().is_none());
+    assert!(app.apply.running());
+    let text = screen(&app);
+    let total = plan.body.operations.len();
+    assert!(text.contains(&format!("applying 30/{total}")), "{text}");
+    insta::assert_snapshot!("mapping_screen_while_applying", text);
+    // Events keep arriving while the mapping screen is shown.
+    op(&mut app, 32, OpState::Done, Some(OpStatus::Succeeded));
+    assert!(screen(&app).contains(&format!("applying 31/{total}")));
+    assert!(key(&mut app, KeyCode::Char('A')).is_empty());
+    assert_eq!(app.apply_screen().unwrap().stage, Stage::Running);
+}
+
+#[test]
+fn the_report_says_how_to_resume_when_incomplete() {
+    let (mut app, plan) = confirmed();
+    partway(&mut app);
+    let total = plan.body.operations.len();
+    let mut states = vec![OpState::NotStarted; total];
+    for state in states.iter_mut().take(33) {
+        *state = OpState::Done;
+    }
+    states[30] = OpState::Failed {
+        code: None,
+        message: Some("customer managed policy DataLake is missing in the account".into()),
+    };
+    app.now += chrono::TimeDelta::seconds(2);
+    app.update(AppEvent::ApplyFinished(Ok(ApplyReport {
+        states,
+        interrupted: true,
+        deletes_waiting: None,
+        fatal: None,
+    })));
+    let s = app.apply_screen().unwrap();
+    assert_eq!(s.stage, Stage::Finished);
+    assert!(!app.apply.running());
+    let text = screen(&app);
+    assert!(text.contains("run again to resume"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn q_while_applying_stops_first_then_quits_when_it_ends() {
+    let (mut app, plan) = confirmed();
+    partway(&mut app);
+    assert_eq!(
+        key(&mut app, KeyCode::Char('q')),
+        vec![Effect::Apply(ApplyCommand::Stop)]
+    );
+    assert!(!app.quit);
+    let states = vec![OpState::NotStarted; plan.body.operations.len()];
+    app.update(AppEvent::ApplyFinished(Ok(ApplyReport {
+        states,
+        interrupted: true,
+        deletes_waiting: None,
+        fatal: None,
+    })));
+    assert!(app.quit);
+}
+
+/// Everything the plan wants, applied to the simulation's starting state.
+fn target_of(plan: &PlanFile, start: &std::collections::BTreeSet<Assignment>) -> Vec<Assignment> {
+    let mut target = start.clone();
+    for op in &plan.body.operations {
+        let assignment = op.assignment().unwrap();
+        match op.action {
+            Action::Create => target.insert(assignment),
+            Action::Delete => target.remove(&assignment),
+        };
+    }
+    target.into_iter().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_executor_on_the_demo_simulation_ends_with_everything_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = demo_app(dir.path());
+    let (faults, _) = runner::demo_options();
+    assert_eq!(faults.in_progress_polls, 2);
+    let sim = Arc::new(SimWriter::new(&load_demo().current, faults));
+    let before = sim.assignments();
+
+    enable_writes(&mut app);
+    accept_exact(&mut app);
+    // Retire old: deletes too, which must wait for every create.
+    key(&mut app, KeyCode::Char('R'));
+    let (attempt, plan_path, plan) = press_apply(&mut app);
+    assert!(plan.body.summary.deletes > 0);
+    let (ready, start) = runner::prepare(&*sim, &plan_path, plan, true)
+        .await
+        .unwrap();
+    assert!(!ready.plan_reused);
+    assert!(ready.blocking.is_empty(), "{:?}", ready.blocking);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&plan_path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let plan = ready.plan.clone();
+    let journal_path = ready.journal_path.clone();
+    app.update(AppEvent::ApplyPrepared {
+        attempt,
+        result: Ok(Box::new(ready)),
+    });
+    type_text(&mut app, INSTANCE_ID);
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::Apply(ApplyCommand::Start)]
+    );
+
+    let (events, mut inbox) = tokio::sync::mpsc::unbounded_channel();
+    let options = ApplyOptions {
+        poll_first: Duration::ZERO,
+        poll_interval: Duration::ZERO,
+        poll_max: Duration::ZERO,
+        ..ApplyOptions::default()
+    };
+    let task = runner::start_apply(
+        sim.clone(),
+        Arc::new(plan.clone()),
+        journal_path.clone(),
+        start,
+        options,
+        Control::default(),
+        events,
+    );
+    task.await.unwrap();
+    // The report is the task's last message: everything is in the channel now.
+    let mut finished = false;
+    while let Ok(event) = inbox.try_recv() {
+        finished |= matches!(event, AppEvent::ApplyFinished(_));
+        app.update(event);
+    }
+    assert!(finished);
+
+    let s = app.apply_screen().unwrap();
+    assert_eq!(s.stage, Stage::Finished);
+    let report = s.report.as_ref().unwrap();
+    assert!(report.complete(), "{report:?}");
+    assert_eq!(s.tally.done(), plan.body.operations.len());
+    assert_eq!(s.tally.in_flight, 0);
+    assert!(s.rows.iter().all(|r| r.state == OpState::Done));
+    assert!(
+        s.rows.iter().any(|r| r.polls == 3),
+        "IN_PROGRESS twice, then SUCCEEDED"
+    );
+    assert_eq!(
+        sim.assignments().into_iter().collect::<Vec<_>>(),
+        target_of(&plan, &before)
+    );
+    let log = sim.log();
+    assert_eq!(log.duplicate_creates, 0);
+    assert_eq!(log.absent_deletes, 0);
+    let first_delete = log.writes.iter().position(|(a, _)| *a == Action::Delete);
+    let last_create = log.writes.iter().rposition(|(a, _)| *a == Action::Create);
+    assert!(
+        first_delete.unwrap() > last_create.unwrap(),
+        "creates first"
+    );
+    assert!(screen(&app).contains("Done: the plan's target is reached"));
+
+    // Running again resumes from the journal: the same plan, nothing left to do.
+    let effects = key(&mut app, KeyCode::Char('A'));
+    let Some(Effect::Apply(ApplyCommand::Prepare {
+        attempt,
+        plan_path,
+        plan,
+    })) = effects.into_iter().next()
+    else {
+        panic!("A on the finished screen prepares again")
+    };
+    let (again, _) = runner::prepare(&*sim, &plan_path, *plan, false)
+        .await
+        .unwrap();
+    assert!(again.plan_reused);
+    assert_eq!(again.prior.runs, 1);
+    assert!(again.drift.is_empty(), "{:?}", again.drift);
+    app.update(AppEvent::ApplyPrepared {
+        attempt,
+        result: Ok(Box::new(again)),
+    });
+    let text = screen(&app);
+    assert!(text.contains("nothing to do: all"), "{text}");
+    assert!(journal_path.exists());
+}
+
+/// The real binary in a pseudo-terminal: `cutover demo` applies to its simulation while the
+/// screen keeps redrawing, pauses, stops with the outstanding writes settled, and a second
+/// `A` resumes from the journal it left in `$XDG_STATE_HOME/cutover`.
+#[test]
+fn cutover_demo_applies_pauses_stops_and_resumes_in_a_terminal() {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use std::io::{Read, Write};
+    use std::sync::{Condvar, Mutex};
+    use std::time::Instant;
+
+    struct Screen {
+        parser: Mutex<vt100::Parser>,
+        updated: Condvar,
+    }
+    impl Screen {
+        fn wait_for(&self, needle: &str) -> String {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let mut parser = self.parser.lock().unwrap();
+            loop {
+                let text = parser.screen().contents();
+                if text.contains(needle) {
+                    return text;
+                }
+                let left = deadline.saturating_duration_since(Instant::now());
+                assert!(
+                    !left.is_zero(),
+                    "waiting for {needle:?}; the screen shows:\n{text}"
+                );
+                parser = self.updated.wait_timeout(parser, left).unwrap().0;
+            }
+        }
+    }
+
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 30,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("open a pseudo-terminal");
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_cutover"));
+    command.args(["demo", "--log-file"]);
+    command.arg(dir.path().join("tui.log"));
+    command.env("TERM", "xterm-256color");
+    command.env("XDG_STATE_HOME", &state);
+    command.cwd(dir.path());
+    let mut child = pty
+        .slave
+        .spawn_command(command)
+        .expect("start cutover demo");
+    drop(pty.slave);
+    let (finished, watchdog) = std::sync::mpsc::channel::<()>();
+    let mut killer = child.clone_killer();
+    std::thread::spawn(move || {
+        if watchdog.recv_timeout(Duration::from_secs(120)).is_err() {
+            let _ = killer.kill();
+        }
+    });
+    let screen = Arc::new(Screen {
+        parser: Mutex::new(vt100::Parser::new(30, 120, 0)),
+        updated: Condvar::new(),
+    });
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let feed = screen.clone();
+    let reading = std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            feed.parser.lock().unwrap().process(&buf[..n]);
+            feed.updated.notify_all();
+        }
+    });
+    let mut keys = pty.master.take_writer().unwrap();
+    let mut send = |text: &str| {
+        keys.write_all(text.as_bytes()).unwrap();
+        keys.flush().unwrap();
+    };
+
+    screen.wait_for("Users (581)");
+    send("7");
+    screen.wait_for("B accept exact");
+    send("A");
+    screen.wait_for("press W (or :write)");
+    send("B");
+    screen.wait_for("(y/n)");
+    send("y");
+    screen.wait_for("accepted");
+    send("W");
+    screen.wait_for("Enable writes for this session?");
+    send("y");
+    screen.wait_for("WRITES ENABLED");
+    send("A");
+    screen.wait_for("Type the instance id");
+    send(INSTANCE_ID);
+    send("\r");
+    screen.wait_for("ops/s");
+    send(" ");
+    screen.wait_for("PAUSED");
+    send(" ");
+    screen.wait_for("SUCCEEDED after 3 polls");
+    send("s");
+    let report = screen.wait_for("Incomplete (stopped)");
+    assert!(report.contains("run again to resume"), "{report}");
+    // Again: the same plan, its journal resumed.
+    send("A");
+    let summary = screen.wait_for("Type the instance id");
+    assert!(summary.contains("resuming"), "{summary}");
+    send("\x1b");
+    screen.wait_for("apply cancelled");
+    send("q");
+
+    let status = child.wait().expect("cutover exits");
+    let _ = finished.send(());
+    assert!(status.success(), "{status:?}");
+    drop(pty.master);
+    let _ = reading.join();
+    let journal = state.join("cutover/demo-plan.json.journal.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(text.contains("\"run_ended\""), "{text}");
+}
+
+#[test]
+fn help_lists_the_apply_keys() {
+    let (mut app, _) = confirmed();
+    partway(&mut app);
+    key(&mut app, KeyCode::Char('?'));
+    let text = screen(&app);
+    assert!(text.contains("Apply keys"), "{text}");
+    insta::assert_snapshot!(text);
+    key(&mut app, KeyCode::Esc);
+    assert!(!screen(&app).contains("Apply keys"));
+    assert_eq!(app.apply_screen().unwrap().stage, Stage::Running);
+}
