@@ -210,19 +210,7 @@ fn target_of(current: &Snapshot, plan: &PlanFile) -> BTreeSet<Assignment> {
 }
 
 fn assignments(snapshot: &Snapshot) -> BTreeSet<Assignment> {
-    snapshot
-        .account_assignments
-        .iter()
-        .cloned()
-        .map(Assignment::Account)
-        .chain(
-            snapshot
-                .application_assignments
-                .iter()
-                .cloned()
-                .map(Assignment::Application),
-        )
-        .collect()
+    snapshot.assignments().collect()
 }
 
 /// Every account assignment the emulator holds at `pairs`, duplicates included (the loader

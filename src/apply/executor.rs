@@ -520,6 +520,26 @@ impl<W: Writer> Run<'_, W> {
         })?;
         let started = self.writer.start(op.action, assignment).await;
         match started {
+            // A delete answered "not found": gone already (perhaps by an earlier attempt whose
+            // answer was lost). Believe it only once the place is read again.
+            Err(error)
+                if op.action == Action::Delete
+                    && error.kind == WriteErrorKind::NotFound
+                    && self
+                        .writer
+                        .list_place(&assignment.place())
+                        .await
+                        .is_ok_and(|now| !now.contains(&assignment.principal())) =>
+            {
+                self.outcome(
+                    index,
+                    OpStatus::AlreadyDone,
+                    None,
+                    error.code.clone(),
+                    None,
+                    0,
+                )
+            }
             Err(error) => {
                 self.record_effect(index, false);
                 if error.kind == WriteErrorKind::Credentials {

@@ -560,3 +560,43 @@ async fn drift_from_others_is_told_apart_from_this_plans_own_progress() {
         .unwrap()
         .contains("somebody is undoing the cutover"));
 }
+
+#[tokio::test]
+async fn a_delete_answered_not_found_is_done_once_the_place_confirms_it() {
+    let org = load_demo();
+    let plan = demo_plan(&org, &true_mapping(30, 0), retire());
+    let sim = SimWriter::new(&org.current, SimFaults::default());
+    let observed = observe(&sim, &plan).await.unwrap();
+    // Somebody deletes one of the plan's deletes after the places were read.
+    let gone = plan
+        .body
+        .operations
+        .iter()
+        .find(|o| o.action == Action::Delete && o.account_id.is_some())
+        .unwrap()
+        .assignment()
+        .unwrap();
+    let started = sim.start(Action::Delete, &gone).await.unwrap();
+    assert!(matches!(started, Started::Pending { .. }));
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = JournalWriter::open(&dir.path().join("j.jsonl")).unwrap();
+    let report = execute(
+        &sim,
+        &plan,
+        &mut journal,
+        StartingPoint {
+            prior: JournalState::fresh(plan.body.operations.len()),
+            observed,
+        },
+        &fast(),
+        &Control::default(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.failed(), 0, "{report:?}");
+    assert_eq!(
+        report.done() + report.held_back(),
+        plan.body.operations.len()
+    );
+}

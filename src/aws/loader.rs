@@ -909,7 +909,7 @@ impl<'a> Loader<'a> {
 /// One whole listing: follows `next_token` to the end. `send` sends the request for the page
 /// with the given token (paced and retried through `gate` by `call`); `page_items` takes a
 /// page's items and its next token.
-async fn list_pages<T, O, E, S, Fut, P>(
+pub(super) async fn list_pages<T, O, E, S, Fut, P>(
     gate: &FamilyGate,
     retry: &RetryPolicy,
     action: &str,

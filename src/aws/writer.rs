@@ -10,15 +10,12 @@
 //! its answer was lost is answered "not found"; the executor re-lists the place before it
 //! believes either answer.
 
-use super::call::{call, call_retrying_codes, CallFailure, RetryPolicy};
+use super::call::{call, call_retrying_codes, CallFailure};
 use super::convert;
-use super::pacing::FamilyGate;
 use super::AwsBackend;
 use crate::backend::{Started, WriteError, WriteErrorKind, WriteStats, WriteStatus, Writer};
 use crate::model::{Action, Assignment, Place, Principal, PrincipalType};
-use aws_sdk_ssoadmin::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ssoadmin::types::{self as sso, AccountAssignmentOperationStatus, StatusValues};
-use std::future::Future;
 
 const PAGE_SIZE: i32 = 100;
 
@@ -89,34 +86,6 @@ fn write_status(status: Option<&AccountAssignmentOperationStatus>) -> WriteStatu
     }
 }
 
-/// One whole listing: follows `next_token` to the end (the loader's `list_pages`, which is
-/// private to it).
-async fn all_pages<T, O, E, S, Fut, P>(
-    gate: &FamilyGate,
-    retry: &RetryPolicy,
-    action: &str,
-    send: S,
-    page_items: P,
-) -> Result<Vec<T>, CallFailure>
-where
-    S: Fn(Option<String>) -> Fut,
-    Fut: Future<Output = Result<O, SdkError<E>>>,
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    P: Fn(&O) -> (Vec<T>, Option<String>),
-{
-    let mut items = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = call(gate, retry, action, || send(token.clone())).await?;
-        let (mut found, next) = page_items(&page);
-        items.append(&mut found);
-        match next {
-            Some(next) if !next.is_empty() => token = Some(next),
-            _ => return Ok(items),
-        }
-    }
-}
-
 impl AwsBackend {
     async fn list_pair(
         &self,
@@ -125,7 +94,7 @@ impl AwsBackend {
     ) -> Result<Vec<Principal>, CallFailure> {
         let client = &self.clients.sso_admin;
         let instance = self.instance.instance_arn.as_str();
-        all_pages(
+        super::loader::list_pages(
             &self.gates.sso_admin,
             &self.options.retry,
             "sso:ListAccountAssignments",
@@ -158,7 +127,7 @@ impl AwsBackend {
 
     async fn list_application(&self, application_arn: &str) -> Result<Vec<Principal>, CallFailure> {
         let client = &self.clients.sso_admin;
-        all_pages(
+        super::loader::list_pages(
             &self.gates.sso_admin,
             &self.options.retry,
             "sso:ListApplicationAssignments",

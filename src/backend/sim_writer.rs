@@ -64,19 +64,7 @@ pub struct SimWriter {
 
 impl SimWriter {
     pub fn new(snapshot: &Snapshot, faults: SimFaults) -> Self {
-        let assignments = snapshot
-            .account_assignments
-            .iter()
-            .cloned()
-            .map(Assignment::Account)
-            .chain(
-                snapshot
-                    .application_assignments
-                    .iter()
-                    .cloned()
-                    .map(Assignment::Application),
-            )
-            .collect();
+        let assignments = snapshot.assignments().collect();
         SimWriter {
             state: Mutex::new(State {
                 assignments,
@@ -190,6 +178,18 @@ impl Writer for SimWriter {
         }
         let mut state = self.lock();
         state.calls += 1;
+        // AWS refuses to delete an account assignment that does not exist.
+        if action == Action::Delete
+            && matches!(assignment, Assignment::Account(_))
+            && !state.assignments.contains(assignment)
+        {
+            return Err(WriteError {
+                kind: WriteErrorKind::NotFound,
+                action: iam_action.to_owned(),
+                code: Some("ResourceNotFoundException".to_owned()),
+                message: "the account assignment does not exist".to_owned(),
+            });
+        }
         state.log.writes.push((action, assignment.clone()));
         if let Assignment::Application(_) = assignment {
             let State {

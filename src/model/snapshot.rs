@@ -272,6 +272,20 @@ impl Snapshot {
     }
 
     /// Number of objects of every kind, for summaries.
+    /// Every account assignment, then every application assignment, as one kind of value.
+    pub fn assignments(&self) -> impl Iterator<Item = Assignment> + '_ {
+        self.account_assignments
+            .iter()
+            .cloned()
+            .map(Assignment::Account)
+            .chain(
+                self.application_assignments
+                    .iter()
+                    .cloned()
+                    .map(Assignment::Application),
+            )
+    }
+
     pub fn object_count(&self) -> usize {
         self.users.len()
             + self.groups.len()

@@ -596,18 +596,7 @@ pub fn principals_by_place(
 ) -> BTreeMap<Place, Vec<Principal>> {
     let mut out: BTreeMap<Place, Vec<Principal>> =
         wanted.iter().map(|p| (p.clone(), Vec::new())).collect();
-    let all = snapshot
-        .account_assignments
-        .iter()
-        .cloned()
-        .map(Assignment::Account)
-        .chain(
-            snapshot
-                .application_assignments
-                .iter()
-                .cloned()
-                .map(Assignment::Application),
-        );
+    let all = snapshot.assignments();
     for assignment in all {
         if let Some(list) = out.get_mut(&assignment.place()) {
             list.push(assignment.principal());

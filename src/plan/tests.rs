@@ -62,19 +62,7 @@ fn translate_application(
 }
 
 fn all_assignments(snapshot: &Snapshot) -> BTreeSet<Assignment> {
-    snapshot
-        .account_assignments
-        .iter()
-        .cloned()
-        .map(Assignment::Account)
-        .chain(
-            snapshot
-                .application_assignments
-                .iter()
-                .cloned()
-                .map(Assignment::Application),
-        )
-        .collect()
+    snapshot.assignments().collect()
 }
 
 fn reference_target(
