@@ -382,7 +382,63 @@ async fn a_whole_migration_through_faults_reaches_the_target_without_emptying_a_
     let again = cutover(m.dir.path(), &args, Some(&proxy));
     assert!(again.status.success());
     assert!(text(&again.stdout).contains("Nothing to do"));
+
+    // Verify: the target is reached.
+    let verify = cutover(
+        m.dir.path(),
+        &["verify", m.plan_path.to_str().unwrap()],
+        Some(&proxy),
+    );
+    assert!(
+        verify.status.success(),
+        "verify: {}\n{}",
+        text(&verify.stdout),
+        text(&verify.stderr)
+    );
+
+    // Clean up: every old principal holds nothing any more, so all of them go.
+    let mapping = m.dir.path().join("mapping.csv");
+    let baseline = m.dir.path().join("baseline.json");
+    let journal = m.dir.path().join("cleanup.journal.jsonl");
+    let cleanup = cutover(
+        m.dir.path(),
+        &[
+            "cleanup",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+            "--yes",
+        ],
+        Some(&proxy),
+    );
+    assert!(
+        cleanup.status.success(),
+        "cleanup: {}\n{}",
+        text(&cleanup.stdout),
+        text(&cleanup.stderr)
+    );
     proxy.shutdown().await;
+
+    // The emulator's final state is exactly the target: the new principals only, holding
+    // exactly the target's assignments.
+    let old: Snapshot = Snapshot::from_json(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let old_users: BTreeSet<&UserId> = old.users.iter().map(|u| &u.user_id).collect();
+    let old_groups: BTreeSet<&GroupId> = old.groups.iter().map(|g| &g.group_id).collect();
+    let end = export(&m.world).await;
+    assert_eq!(assignments(&end), target);
+    assert!(end.users.iter().all(|u| !old_users.contains(&u.user_id)));
+    assert!(end.groups.iter().all(|g| !old_groups.contains(&g.group_id)));
+    assert_eq!(
+        end.users.len() + old_users.len(),
+        m.current.users.len(),
+        "every old user deleted, every new one kept"
+    );
+    assert_eq!(end.groups.len() + old_groups.len(), m.current.groups.len());
+    let deletes = std::fs::read_to_string(&journal).unwrap().lines().count();
+    assert_eq!(deletes, old_users.len() + old_groups.len());
 }
 
 fn journal_lines(path: &Path) -> usize {
