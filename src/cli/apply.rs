@@ -8,7 +8,7 @@
 
 use super::LiveArgs;
 use crate::apply::drift;
-use crate::apply::journal::{self, JournalState, JournalWriter, OpState};
+use crate::apply::journal::{self, JournalState, JournalWriter, OpState, OpStatus};
 use crate::apply::{
     self, hint, ApplyEvent, ApplyOptions, ApplyReport, Control, Phase, StartingPoint,
 };
@@ -21,6 +21,7 @@ use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -96,7 +97,7 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         return Ok(Outcome::Complete);
     }
 
-    let backend = AwsBackend::connect(live.options()).await?;
+    let backend = Arc::new(AwsBackend::connect(live.options()).await?);
     let instance = backend.instance().clone();
     if instance.instance_arn != plan.body.target.instance_arn {
         bail!(
@@ -110,7 +111,7 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         "Reading the {} places the plan touches…",
         plan.body.fingerprint.touched.len()
     );
-    let observed = apply::observe(&backend, &plan)
+    let observed = apply::observe(&*backend, &plan)
         .await
         .map_err(|e| anyhow::anyhow!("cannot read the current assignments: {e}"))?;
     let drift = drift::check(&plan, &prior, &observed);
@@ -166,13 +167,13 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         &plan,
         &prior,
         std::io::stderr().is_terminal(),
-        &backend,
+        backend.clone(),
     );
     let mut writer = JournalWriter::open(&journal_path)?;
     let started = Instant::now();
     let calls_before = backend.stats();
     let report = apply::execute(
-        &backend,
+        &*backend,
         &plan,
         &mut writer,
         StartingPoint { prior, observed },
@@ -271,12 +272,12 @@ fn confirm(instance_arn: &str) -> Result<()> {
     Ok(())
 }
 
-fn spawn_progress<W: Writer>(
+fn spawn_progress<W: Writer + 'static>(
     mut events: mpsc::UnboundedReceiver<ApplyEvent>,
     plan: &PlanFile,
     prior: &JournalState,
     visible: bool,
-    _writer: &W,
+    writer: Arc<W>,
 ) -> tokio::task::JoinHandle<()> {
     let creates = plan.body.summary.creates as u64;
     let deletes = plan.body.summary.deletes as u64;
@@ -306,34 +307,58 @@ fn spawn_progress<W: Writer>(
         };
         create_bar.set_position(already(Action::Create));
         delete_bar.set_position(already(Action::Delete));
+        let status = multi.add(ProgressBar::new_spinner());
+        status.set_style(ProgressStyle::with_template("{msg}").expect("template"));
+        let throttles_before = writer.stats().throttles;
         let (mut failed, mut unknown) = (0u64, 0u64);
-        while let Some(event) = events.recv().await {
-            match event {
-                ApplyEvent::Phase(Phase::Deletes) => delete_bar.set_message(""),
-                ApplyEvent::Op { op, state, .. } => {
-                    let index = op as usize - 1;
-                    let bar = match actions[index] {
-                        Action::Create => &create_bar,
-                        Action::Delete => &delete_bar,
-                    };
-                    match state {
-                        OpState::Done if !done[index] => {
-                            done[index] = true;
-                            bar.inc(1);
+        let mut in_flight = std::collections::HashSet::new();
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        loop {
+            tokio::select! {
+                event = events.recv() => {
+                    let Some(event) = event else { break };
+                    match event {
+                        ApplyEvent::Phase(Phase::Deletes) => delete_bar.set_message(""),
+                        ApplyEvent::Op { op, state, status } => {
+                            let index = op as usize - 1;
+                            let bar = match actions[index] {
+                                Action::Create => &create_bar,
+                                Action::Delete => &delete_bar,
+                            };
+                            match (&state, status) {
+                                // Accepted by AWS, now polled.
+                                (OpState::Unknown { .. }, None) => {
+                                    in_flight.insert(op);
+                                }
+                                (_, Some(outcome)) => {
+                                    in_flight.remove(&op);
+                                    match outcome {
+                                        OpStatus::Failed => failed += 1,
+                                        OpStatus::Unknown => unknown += 1,
+                                        _ => {}
+                                    }
+                                }
+                                _ => {}
+                            }
+                            if state == OpState::Done && !done[index] {
+                                done[index] = true;
+                                bar.inc(1);
+                            }
                         }
-                        OpState::Failed { .. } => failed += 1,
-                        OpState::Unknown { .. } => unknown += 1,
                         _ => {}
                     }
-                    if failed + unknown > 0 {
-                        create_bar.set_message(format!("{failed} failed, {unknown} unknown"));
-                    }
                 }
-                _ => {}
+                _ = tick.tick() => {}
             }
+            status.set_message(format!(
+                "         {} in flight · {} throttled (retried) · {failed} failed · {unknown} unknown",
+                in_flight.len(),
+                writer.stats().throttles - throttles_before
+            ));
         }
         create_bar.finish();
         delete_bar.finish();
+        status.finish();
     })
 }
 
