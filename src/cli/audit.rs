@@ -6,7 +6,6 @@ use crate::access::{self, render, AccessIndex, AuditFilter, AuditOptions};
 use crate::fsio;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -104,19 +103,7 @@ pub async fn run(live: &LiveArgs, args: AuditArgs) -> Result<()> {
                 path.display()
             );
         }
-        None => write_stdout(&text)?,
+        None => super::write_stdout(&text)?,
     }
     Ok(())
-}
-
-fn write_stdout(text: &str) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        // The reader went away (`| head`): not an error worth reporting.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        result => result.context("cannot write the report to stdout"),
-    }
 }

@@ -153,3 +153,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     }?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// Writes to stdout; a reader that went away (`| head`) is not an error worth reporting.
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        result => result.context("cannot write to stdout"),
+    }
+}

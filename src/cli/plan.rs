@@ -97,9 +97,9 @@ pub async fn run(live: &LiveArgs, args: PlanArgs) -> Result<()> {
     if let Some(review) = &args.review {
         write(review, &plan.to_markdown())?;
     }
-    print!("{}", plan.human_summary());
-    println!(
-        "Wrote the plan ({}) to {}{}.",
+    super::write_stdout(&plan.human_summary())?;
+    super::write_stdout(&format!(
+        "Wrote the plan ({}) to {}{}.\n",
         match args.format {
             PlanFormat::Json => "JSON",
             PlanFormat::Md => "Markdown",
@@ -109,7 +109,7 @@ pub async fn run(live: &LiveArgs, args: PlanArgs) -> Result<()> {
             .as_ref()
             .map(|r| format!(" and the review to {}", r.display()))
             .unwrap_or_default()
-    );
+    ))?;
     Ok(())
 }
 
