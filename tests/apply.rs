@@ -648,3 +648,80 @@ async fn a_plan_made_stale_by_somebody_undoing_it_is_refused_and_force_records_t
     assert_eq!(assignments(&now), target_of(&m.current, &m.plan));
     proxy.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_stops_new_writes_lets_outstanding_ones_finish_and_says_how_to_resume() {
+    let m = migration(OrgSpec::small()).await;
+    // Slow completions keep writes outstanding when the interrupt comes.
+    let proxy = m
+        .world
+        .proxy(FaultConfig::default().with_in_progress_polls(4))
+        .await;
+    let journal = cutover::apply::journal::default_path(&m.plan_path);
+    let args = apply_args(&m.plan_path);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = cutover_command(m.dir.path(), &args, Some(&proxy))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start cutover apply");
+    let interrupted = tokio::task::block_in_place(|| {
+        while journal_lines(&journal) < 30 {
+            if child.try_wait().unwrap().is_some() {
+                return false;
+            }
+            // Watching a file for growth: when to interrupt, not a synchronisation.
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let status = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("send SIGINT");
+        assert!(status.success());
+        true
+    });
+    assert!(interrupted, "apply finished before it could be interrupted");
+    let output = tokio::task::block_in_place(|| child.wait_with_output().unwrap());
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "an interrupted apply is incomplete"
+    );
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("Resume with `cutover apply"), "{stdout}");
+    assert!(text(&output.stderr).contains("Stopping: no new writes"));
+
+    // The journal ends with the run's end, and every write it started has its outcome.
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let last = records.last().unwrap();
+    assert_eq!(last["event"], "run_ended");
+    assert_eq!(last["interrupted"], true);
+    let mut open = BTreeSet::new();
+    for record in &records {
+        match (record["event"].as_str(), record["op"].as_u64()) {
+            (Some("intent"), Some(op)) => {
+                open.insert(op);
+            }
+            (Some("outcome"), Some(op)) => {
+                open.remove(&op);
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        open.is_empty(),
+        "writes without an outcome after Ctrl-C: {open:?}"
+    );
+
+    // Resuming finishes the job.
+    let resumed = cutover(m.dir.path(), &args, Some(&proxy));
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert!(text(&resumed.stdout).contains("Resuming"));
+    let now = export(&m.world).await;
+    assert_eq!(assignments(&now), target_of(&m.current, &m.plan));
+    proxy.shutdown().await;
+}
