@@ -1,16 +1,24 @@
 //! `cutover cleanup`: which of the old identity source's users and groups are left over, and
 //! which of them still hold access.
 //!
-//! Pure: a snapshot and a selector in, a [`Selection`] out. The old principals are chosen either
-//! by the external-id issuer of the old source (SCIM / AD), or as the old principals of a
-//! mapping. A user *holds access* when an account or application assignment names it, or names
-//! a group it is a member of; a group when an assignment names it.
+//! [`select`] is pure: a snapshot and a selector in, a [`Selection`] out. The old principals are
+//! chosen either by the external-id issuer of the old source (SCIM / AD), or as the old
+//! principals of a mapping. A user *holds access* when an account or application assignment
+//! names it, or names a group it is a member of; a group when an assignment names it.
+//!
+//! [`delete_all`] is the delete loop `cutover cleanup` and the TUI's cleanup screen share: a few
+//! at a time, every result journaled, one failure not stopping the others.
 
 use crate::access::{AccessIndex, Via};
+use crate::apply::journal::{JournalError, JournalWriter, OpStatus, Record};
+use crate::backend::{WriteErrorKind, Writer};
 use crate::mapping::{Decision, Mapping};
 use crate::model::*;
+use chrono::Utc;
+use futures::stream::{self, StreamExt};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How many of one principal's accesses the listing shows.
 const ACCESS_SHOWN: usize = 5;
@@ -373,6 +381,128 @@ pub fn select(snapshot: &Snapshot, selector: Selector<'_>) -> Selection {
         ))
     });
     selection
+}
+
+/// Deletes in flight at once (the identitystore APIs share 20 requests/s; the backend paces).
+pub const PARALLEL_DELETES: usize = 4;
+
+/// What users of the old source must still do in the source itself.
+pub const SOURCE_REMINDER: &str = "Reminder: users and groups provisioned by SCIM or synced from Active Directory must also be removed (or deprovisioned, or taken out of the sync scope) in the source; otherwise the source provisions them again.";
+
+/// How one delete ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeleteResult {
+    Deleted,
+    /// The store answered not found: deleted already (counts as done).
+    AlreadyGone,
+    Failed {
+        code: Option<String>,
+        message: String,
+    },
+    /// Not tried: the credentials stopped working, or the run was stopped.
+    NotAttempted,
+}
+
+/// The totals of a [`delete_all`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeleteReport {
+    pub deleted: usize,
+    pub already_gone: usize,
+    pub failed: usize,
+    pub not_attempted: usize,
+}
+
+impl DeleteReport {
+    pub fn count(&mut self, result: &DeleteResult) {
+        match result {
+            DeleteResult::Deleted => self.deleted += 1,
+            DeleteResult::AlreadyGone => self.already_gone += 1,
+            DeleteResult::Failed { .. } => self.failed += 1,
+            DeleteResult::NotAttempted => self.not_attempted += 1,
+        }
+    }
+
+    pub fn settled(&self) -> usize {
+        self.deleted + self.already_gone + self.failed + self.not_attempted
+    }
+
+    /// Every candidate is gone.
+    pub fn complete(&self) -> bool {
+        self.failed == 0 && self.not_attempted == 0
+    }
+}
+
+/// Deletes every candidate, [`PARALLEL_DELETES`] at a time; one failure does not stop the
+/// others, missing or expired credentials do (nothing else would succeed), and so does `stop`
+/// (the ones in flight finish). Every delete that was tried is journaled before `on_result`
+/// hears of it and before the next result is looked at; `on_result` hears of every candidate.
+/// An error: the journal could not be written (the deletes stop there).
+pub async fn delete_all<W: Writer>(
+    writer: &W,
+    candidates: &[&Candidate],
+    journal: &mut JournalWriter,
+    stop: &AtomicBool,
+    mut on_result: impl FnMut(&Candidate, &DeleteResult),
+) -> Result<DeleteReport, JournalError> {
+    let mut report = DeleteReport::default();
+    // Indices, not references, go through the stream: a closure taking `&Candidate` would
+    // have to be general over its lifetime, which a future spawned on tokio cannot prove.
+    let mut results = stream::iter(0..candidates.len())
+        .map(|i| {
+            let candidate = candidates[i];
+            async move {
+                if stop.load(Ordering::SeqCst) {
+                    return (candidate, None);
+                }
+                let result = writer
+                    .delete_principal(candidate.principal_type, candidate.principal_id.as_str())
+                    .await;
+                if let Err(error) = &result {
+                    if error.kind == WriteErrorKind::Credentials {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                }
+                (candidate, Some(result))
+            }
+        })
+        .buffer_unordered(PARALLEL_DELETES);
+    while let Some((candidate, result)) = results.next().await {
+        let Some(result) = result else {
+            report.count(&DeleteResult::NotAttempted);
+            on_result(candidate, &DeleteResult::NotAttempted);
+            continue;
+        };
+        let (outcome, status, code, message) = match result {
+            Ok(()) => (DeleteResult::Deleted, OpStatus::Succeeded, None, None),
+            Err(error) if error.kind == WriteErrorKind::NotFound => (
+                DeleteResult::AlreadyGone,
+                OpStatus::AlreadyDone,
+                error.code.clone(),
+                Some(error.to_string()),
+            ),
+            Err(error) => (
+                DeleteResult::Failed {
+                    code: error.code.clone(),
+                    message: error.to_string(),
+                },
+                OpStatus::Failed,
+                error.code.clone(),
+                Some(error.to_string()),
+            ),
+        };
+        journal.append(&Record::PrincipalDeleted {
+            at: Utc::now(),
+            principal_type: candidate.principal_type,
+            principal_id: candidate.principal_id.to_string(),
+            name: candidate.name.clone(),
+            status,
+            code,
+            message,
+        })?;
+        report.count(&outcome);
+        on_result(candidate, &outcome);
+    }
+    Ok(report)
 }
 
 /// Effective access of one principal, account and application assignments alike.

@@ -3,19 +3,18 @@
 //! deletes them after typed confirmation, journaling every delete.
 
 use super::LiveArgs;
-use crate::apply::cleanup::{self, Candidate, Selector};
-use crate::apply::journal::{JournalWriter, OpStatus, Record};
+use crate::apply::cleanup::{self, Candidate, DeleteReport, DeleteResult, Selector};
+use crate::apply::journal::JournalWriter;
 use crate::aws::AwsBackend;
-use crate::backend::{Backend, ProgressSink, WriteErrorKind, Writer};
+use crate::backend::{Backend, ProgressSink, Writer};
 use crate::model::Snapshot;
 use crate::{fsio, mapping};
 use anyhow::{bail, Context, Result};
 use chrono::Utc;
 use clap::{ArgGroup, Args};
-use futures::stream::{self, StreamExt};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 /// Prints a line; a reader that went away (`| head`) is no reason to stop deleting, and every
 /// delete is in the journal anyway.
@@ -36,10 +35,7 @@ fn say(text: &str) {
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
-/// Deletes in flight at once (the identitystore APIs share 20 requests/s; the backend paces).
-const PARALLEL_DELETES: usize = 4;
-
-const SOURCE_REMINDER: &str = "Reminder: users and groups provisioned by SCIM or synced from Active Directory must also be removed (or deprovisioned, or taken out of the sync scope) in the source; otherwise the source provisions them again.";
+use cleanup::SOURCE_REMINDER;
 
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("old").required(true).args(["issuer", "mapping"])))]
@@ -254,105 +250,37 @@ async fn confirm(store: &str, count: usize, yes: bool) -> Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Default)]
-struct Outcome {
-    deleted: usize,
-    already_gone: usize,
-    failed: usize,
-    not_attempted: usize,
-}
-
-/// Deletes every candidate, a few at a time; one failure does not stop the others, missing or
-/// expired credentials do (nothing else would succeed). Every delete is journaled before the
-/// next result is looked at.
+/// Deletes every candidate through the shared loop ([`cleanup::delete_all`]), printing a line
+/// for each as it is journaled.
 async fn delete_all<W: Writer>(
     writer: &W,
     candidates: &[&Candidate],
     journal: &mut JournalWriter,
-) -> Result<Outcome> {
+) -> Result<DeleteReport> {
     let stop = AtomicBool::new(false);
-    let mut outcome = Outcome::default();
-    let mut results = stream::iter(candidates.iter().copied())
-        .map(|candidate| {
-            let stop = &stop;
-            async move {
-                if stop.load(Ordering::SeqCst) {
-                    return (candidate, None);
-                }
-                let result = writer
-                    .delete_principal(candidate.principal_type, candidate.principal_id.as_str())
-                    .await;
-                if let Err(error) = &result {
-                    if error.kind == WriteErrorKind::Credentials {
-                        stop.store(true, Ordering::SeqCst);
-                    }
-                }
-                (candidate, Some(result))
+    let report = cleanup::delete_all(writer, candidates, journal, &stop, |candidate, result| {
+        let (kind, name, id) = (
+            candidate.principal_type.as_str(),
+            &candidate.name,
+            &candidate.principal_id,
+        );
+        match result {
+            DeleteResult::Deleted => say!("deleted  {kind:<5} {name}  {id}"),
+            DeleteResult::AlreadyGone => say!("gone     {kind:<5} {name}  {id} (already deleted)"),
+            DeleteResult::Failed { message, .. } => {
+                say!("FAILED   {kind:<5} {name}  {id}: {message}")
             }
-        })
-        .buffer_unordered(PARALLEL_DELETES);
-    while let Some((candidate, result)) = results.next().await {
-        let Some(result) = result else {
-            outcome.not_attempted += 1;
-            continue;
-        };
-        let (status, code, message) = match result {
-            Ok(()) => {
-                outcome.deleted += 1;
-                say!(
-                    "deleted  {:<5} {}  {}",
-                    candidate.principal_type.as_str(),
-                    candidate.name,
-                    candidate.principal_id
-                );
-                (OpStatus::Succeeded, None, None)
-            }
-            Err(error) if error.kind == WriteErrorKind::NotFound => {
-                outcome.already_gone += 1;
-                say!(
-                    "gone     {:<5} {}  {} (already deleted)",
-                    candidate.principal_type.as_str(),
-                    candidate.name,
-                    candidate.principal_id
-                );
-                (
-                    OpStatus::AlreadyDone,
-                    error.code.clone(),
-                    Some(error.to_string()),
-                )
-            }
-            Err(error) => {
-                outcome.failed += 1;
-                say!(
-                    "FAILED   {:<5} {}  {}: {error}",
-                    candidate.principal_type.as_str(),
-                    candidate.name,
-                    candidate.principal_id
-                );
-                (
-                    OpStatus::Failed,
-                    error.code.clone(),
-                    Some(error.to_string()),
-                )
-            }
-        };
-        journal.append(&Record::PrincipalDeleted {
-            at: Utc::now(),
-            principal_type: candidate.principal_type,
-            principal_id: candidate.principal_id.to_string(),
-            name: candidate.name.clone(),
-            status,
-            code,
-            message,
-        })?;
-    }
-    Ok(outcome)
+            DeleteResult::NotAttempted => {}
+        }
+    })
+    .await?;
+    Ok(report)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::apply::cleanup::Candidate;
+    use crate::apply::journal::{OpStatus, Record};
     use crate::backend::sim_writer::{SimFaults, SimWriter};
     use crate::model::*;
 

@@ -68,6 +68,22 @@ pub enum AppEvent {
     ApplyStats(crate::backend::WriteStats),
     /// The apply ended: the executor's report.
     ApplyFinished(Result<crate::apply::ApplyReport, String>),
+    /// The cleanup screen's selection (the mapping's old principals in the current state).
+    CleanupSelected {
+        attempt: u64,
+        result: Result<Box<super::cleanup_screen::Selected>, String>,
+    },
+    /// One delete of a cleanup ended (and is journaled); `index` into what it deletes.
+    CleanupDeleted {
+        attempt: u64,
+        index: usize,
+        result: crate::apply::cleanup::DeleteResult,
+    },
+    /// The cleanup ended: its totals, or why it stopped early.
+    CleanupFinished {
+        attempt: u64,
+        result: Result<crate::apply::cleanup::DeleteReport, String>,
+    },
 }
 
 /// Turns a live load's updates into app events: progress as it is, and each finished part
@@ -116,6 +132,8 @@ pub enum Effect {
     },
     /// The apply screen's work (prepare, start, pause, stop).
     Apply(super::apply_screen::ApplyCommand),
+    /// The cleanup screen's work (select, delete).
+    Cleanup(super::cleanup_screen::CleanupCommand),
 }
 
 /// One table's view state: the filter, which rows pass it in which order, the selection.
@@ -189,6 +207,8 @@ pub struct App {
     pub migration_shown: bool,
     /// The write mode and the apply screen.
     pub apply: super::apply_screen::ApplySession,
+    /// The cleanup screen.
+    pub cleanup: super::cleanup_screen::CleanupSession,
 }
 
 impl App {
@@ -218,6 +238,7 @@ impl App {
             migration: None,
             migration_shown: false,
             apply: Default::default(),
+            cleanup: Default::default(),
         }
     }
 
@@ -406,12 +427,31 @@ impl App {
                 self.on_apply_finished(result);
                 Vec::new()
             }
+            AppEvent::CleanupSelected { attempt, result } => {
+                self.on_cleanup_selected(attempt, result);
+                Vec::new()
+            }
+            AppEvent::CleanupDeleted {
+                attempt,
+                index,
+                result,
+            } => {
+                self.on_cleanup_deleted(attempt, index, result);
+                Vec::new()
+            }
+            AppEvent::CleanupFinished { attempt, result } => {
+                self.on_cleanup_finished(attempt, result);
+                Vec::new()
+            }
         }
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         self.message = None;
         if let Some(effects) = self.apply_key(&key) {
+            return effects;
+        }
+        if let Some(effects) = self.cleanup_key(&key) {
             return effects;
         }
         if self.mode == Mode::Browse && self.migration_shown {
@@ -477,6 +517,9 @@ impl App {
             Action::OpenApply => return self.open_apply(),
             // Only the apply screen dispatches these (apply_screen/hook.rs).
             Action::Apply(_) => {}
+            Action::OpenCleanup => return self.open_cleanup(),
+            // Only the cleanup screen dispatches these (cleanup_screen/hook.rs).
+            Action::Cleanup(_) => {}
             Action::Reload => {
                 if self.loading.is_none() {
                     self.loading = Some(Loading::default());

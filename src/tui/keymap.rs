@@ -34,6 +34,19 @@ pub enum Action {
     OpenApply,
     /// A key of the apply screen.
     Apply(ApplyAction),
+    /// The cleanup screen: the mapping's old principals that are left over.
+    OpenCleanup,
+    /// A key of the cleanup screen.
+    Cleanup(CleanupAction),
+}
+
+/// What the cleanup screen's own keys do (see `CLEANUP_BINDINGS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CleanupAction {
+    /// Include the old principals that still hold access (or not).
+    ToggleInclude,
+    /// Delete: asks for the identity store id to be typed.
+    Delete,
 }
 
 /// What the apply screen's own keys do (see `APPLY_BINDINGS`).
@@ -72,6 +85,8 @@ pub enum Scope {
     Migration,
     /// The apply screen (its bindings are in `APPLY_BINDINGS`).
     Apply,
+    /// The cleanup screen (its bindings are in `CLEANUP_BINDINGS`).
+    Cleanup,
 }
 
 pub struct Binding {
@@ -389,6 +404,14 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
         scope: Scope::Migration,
     },
     Binding {
+        keys: &[(KeyCode::Char('C'), SHIFT), (KeyCode::Char('C'), NONE)],
+        label: "C",
+        action: Action::OpenCleanup,
+        help: "clean up: the mapping's old principals left over, to delete (needs W first)",
+        hint: false,
+        scope: Scope::Migration,
+    },
+    Binding {
         keys: &[(KeyCode::Char('W'), SHIFT), (KeyCode::Char('W'), NONE)],
         label: "W",
         action: Action::EnableWrites,
@@ -590,12 +613,102 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     },
 ];
 
+/// The cleanup screen's keys (the typed confirmation takes every key while it is shown).
+pub const CLEANUP_BINDINGS: &[Binding] = &[
+    Binding {
+        keys: &[(KeyCode::Char('i'), NONE)],
+        label: "i",
+        action: Action::Cleanup(CleanupAction::ToggleInclude),
+        help:
+            "include the old principals that still hold access (their assignments stay as orphans)",
+        hint: true,
+        scope: Scope::Cleanup,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('d'), NONE)],
+        label: "d",
+        action: Action::Cleanup(CleanupAction::Delete),
+        help: "delete the listed principals: asks for the identity store id (needs W first)",
+        hint: true,
+        scope: Scope::Cleanup,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('W'), SHIFT), (KeyCode::Char('W'), NONE)],
+        label: "W",
+        action: Action::EnableWrites,
+        help: "enable writes for this session (asks first; read-only is the default)",
+        hint: true,
+        scope: Scope::Cleanup,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('k'), NONE), (KeyCode::Up, NONE)],
+        label: "k/↑",
+        action: Action::Up,
+        help: "scroll up",
+        hint: false,
+        scope: Scope::Cleanup,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('j'), NONE), (KeyCode::Down, NONE)],
+        label: "j/↓",
+        action: Action::Down,
+        help: "scroll down",
+        hint: true,
+        scope: Scope::Cleanup,
+    },
+    Binding {
+        keys: &[(KeyCode::PageUp, NONE), (KeyCode::Char('u'), CTRL)],
+        label: "pgup/^u",
+        action: Action::PageUp,
+        help: "page up",
+        hint: false,
+        scope: Scope::Cleanup,
+    },
+    Binding {
+        keys: &[(KeyCode::PageDown, NONE), (KeyCode::Char('d'), CTRL)],
+        label: "pgdn/^d",
+        action: Action::PageDown,
+        help: "page down",
+        hint: false,
+        scope: Scope::Cleanup,
+    },
+    Binding {
+        keys: &[(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)],
+        label: "home/g",
+        action: Action::Top,
+        help: "top",
+        hint: false,
+        scope: Scope::Cleanup,
+    },
+    Binding {
+        keys: &[
+            (KeyCode::End, NONE),
+            (KeyCode::Char('G'), SHIFT),
+            (KeyCode::Char('G'), NONE),
+        ],
+        label: "end/G",
+        action: Action::Bottom,
+        help: "bottom",
+        hint: false,
+        scope: Scope::Cleanup,
+    },
+    Binding {
+        keys: &[(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
+        label: "esc",
+        action: Action::Back,
+        help: "back to the mapping screen (running deletes keep running; C returns)",
+        hint: true,
+        scope: Scope::Cleanup,
+    },
+];
+
 /// The action bound to `key` in `scope`, if any.
 pub fn action_for(key: &KeyEvent, scope: Scope) -> Option<Action> {
     BINDINGS
         .iter()
         .chain(MIGRATION_BINDINGS)
         .chain(APPLY_BINDINGS)
+        .chain(CLEANUP_BINDINGS)
         .filter(|b| b.scope == Scope::Always || b.scope == scope)
         .find(|b| {
             b.keys
@@ -621,6 +734,7 @@ mod tests {
             .iter()
             .chain(MIGRATION_BINDINGS)
             .chain(APPLY_BINDINGS)
+            .chain(CLEANUP_BINDINGS)
         {
             for key in binding.keys {
                 assert!(

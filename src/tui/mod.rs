@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod apply_screen;
+pub mod cleanup_screen;
 pub mod dataset;
 pub mod detail;
 pub mod filter;
@@ -124,6 +125,7 @@ pub async fn run_with_live_apply(
         ),
     };
     app.apply.target = applying.app_target();
+    let mut cleaning = cleanup_screen::runner::CleanupRunner::new(applying.writer());
 
     let stop = Arc::new(AtomicBool::new(false));
     let input = spawn_input_thread(events.clone(), stop.clone());
@@ -153,7 +155,7 @@ pub async fn run_with_live_apply(
         }
         let event = tokio::select! {
             event = inbox.recv() => event,
-            _ = tick.tick(), if app.loading.is_some() || app.apply.running() => continue,
+            _ = tick.tick(), if app.loading.is_some() || app.apply.running() || app.cleanup.running() => continue,
         };
         let Some(event) = event else { break };
         // What is already waiting is handled before the next draw: a running apply sends a few
@@ -182,6 +184,7 @@ pub async fn run_with_live_apply(
                     }
                 },
                 Effect::Apply(command) => applying.handle(command, &events),
+                Effect::Cleanup(command) => cleaning.handle(command, &events),
                 Effect::WriteFile { path, contents } => {
                     if let Err(e) = fsio::write_private_atomic(&path, contents.as_bytes()) {
                         app.message = Some(format!("cannot write {}: {e}", path.display()));
@@ -196,6 +199,8 @@ pub async fn run_with_live_apply(
     // Quitting while an apply runs: no new writes; the outstanding ones get a little time to
     // finish and be journaled (the next run settles whatever is cut short).
     applying.shutdown(Duration::from_secs(30)).await;
+    // The same for a running cleanup: no new deletes, the ones in flight journaled.
+    cleaning.shutdown(Duration::from_secs(30)).await;
     Ok(())
 }
 

@@ -183,6 +183,11 @@ impl Theme {
 }
 
 pub fn render(app: &App, frame: &mut Frame) {
+    if let Some(screen) = app.cleanup_screen() {
+        super::cleanup_screen::view::render(app, screen, frame);
+        super::apply_screen::view::render_overlays(app, frame);
+        return;
+    }
     if let Some(screen) = app.apply_screen() {
         super::apply_screen::view::render(app, screen, frame);
         super::apply_screen::view::render_overlays(app, frame);

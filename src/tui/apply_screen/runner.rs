@@ -186,6 +186,17 @@ enum Target {
     Unavailable(String),
 }
 
+/// The writer a session writes with, as other screens get it ([`Session::writer`]).
+#[derive(Clone)]
+pub enum SessionWriter {
+    /// The demo's simulation (the same one for the whole session).
+    Demo(Arc<SimWriter>),
+    /// A live instance: connect with these options.
+    Live(LiveOptions),
+    /// Nothing can be written: why.
+    Unavailable(String),
+}
+
 #[derive(Clone)]
 enum AnyWriter {
     Sim(Arc<SimWriter>),
@@ -250,6 +261,16 @@ impl Session {
             ready: Arc::new(Mutex::new(None)),
             control: None,
             task: None,
+        }
+    }
+
+    /// The writer of this session, shared with the cleanup screen: the demo's simulation is the
+    /// one the apply screen writes to, so a cleanup sees what an apply did.
+    pub fn writer(&self) -> SessionWriter {
+        match &self.target {
+            Target::Demo { sim, .. } => SessionWriter::Demo(sim.clone()),
+            Target::Live(options) => SessionWriter::Live(options.clone()),
+            Target::Unavailable(reason) => SessionWriter::Unavailable(reason.clone()),
         }
     }
 
