@@ -110,7 +110,8 @@ pub fn mode_span(app: &App) -> Span<'static> {
 /// header, cut off there anyway) when the tabs leave no room.
 pub fn render_mode_right(app: &App, frame: &mut Frame, tabs: Rect, used: u16, fallback: Rect) {
     let span = mode_span(app);
-    let width = span.width() as u16 + 1;
+    // A space on each side, so it never runs into the text it covers.
+    let width = span.width() as u16 + 2;
     let area = if tabs.width > used + width {
         tabs
     } else {
@@ -119,7 +120,7 @@ pub fn render_mode_right(app: &App, frame: &mut Frame, tabs: Rect, used: u16, fa
     if area.width > width {
         let at = Rect::new(area.x + area.width - width, area.y, width, 1);
         frame.render_widget(Clear, at);
-        frame.render_widget(Line::from(vec![span, Span::raw(" ")]), at);
+        frame.render_widget(Line::from(vec![Span::raw(" "), span, Span::raw(" ")]), at);
     }
 }
 
