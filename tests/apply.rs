@@ -725,3 +725,35 @@ async fn ctrl_c_stops_new_writes_lets_outstanding_ones_finish_and_says_how_to_re
     assert_eq!(assignments(&now), target_of(&m.current, &m.plan));
     proxy.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_terminal_to_confirm_on_and_without_yes_nothing_is_written() {
+    let m = migration(OrgSpec::small()).await;
+    let proxy = m.world.proxy(FaultConfig::default()).await;
+    let run = cutover(
+        m.dir.path(),
+        &["apply", m.plan_path.to_str().unwrap()],
+        Some(&proxy),
+    );
+    assert!(!run.status.success());
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("pass --yes"), "{stderr}");
+    let journal = cutover::apply::journal::default_path(&m.plan_path);
+    assert!(!journal.exists(), "no journal: nothing was started");
+    let stats = proxy.stats();
+    assert!(
+        stats.operation_count("SWBExternalService.ListAccountAssignments") > 0,
+        "the touched places were read before asking"
+    );
+    assert_eq!(
+        stats.operation_count("SWBExternalService.CreateAccountAssignment")
+            + stats.operation_count("SWBExternalService.DeleteAccountAssignment"),
+        0,
+        "no write reached AWS"
+    );
+    assert_eq!(
+        assignments(&export(&m.world).await),
+        assignments(&m.current)
+    );
+    proxy.shutdown().await;
+}
