@@ -629,21 +629,42 @@ fn short_help(help: &str) -> &str {
 }
 
 fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let width = area.width.saturating_sub(8).min(96);
-    let height = (keymap::BINDINGS.len() as u16 + 4).min(area.height.saturating_sub(2));
+    let bindings = keymap::BINDINGS;
+    let height = (bindings.len() as u16 + 2).min(area.height);
+    // Every key must be visible: when the terminal is too short for one column, use two (the
+    // descriptions are then cut to fit, the keys never are).
+    let rows = height.saturating_sub(2).max(1) as usize;
+    let columns = bindings.len().div_ceil(rows).max(1);
+    let width = if columns == 1 {
+        area.width.saturating_sub(8).min(96)
+    } else {
+        area.width.saturating_sub(2)
+    };
     let popup = Rect::new(
         area.x + (area.width.saturating_sub(width)) / 2,
         area.y + (area.height.saturating_sub(height)) / 2,
         width,
         height,
     );
-    let lines: Vec<Line> = keymap::BINDINGS
-        .iter()
-        .map(|b| {
-            Line::from(vec![
-                Span::styled(format!(" {:>10}  ", b.label), theme.accent),
-                Span::raw(b.help),
-            ])
+    let column_width = (width.saturating_sub(2) as usize / columns).max(14);
+    let lines: Vec<Line> = (0..rows.min(bindings.len()))
+        .map(|row| {
+            let mut spans = Vec::new();
+            for column in 0..columns {
+                let Some(binding) = bindings.get(column * rows + row) else {
+                    continue;
+                };
+                let label = format!(" {:>10}  ", binding.label);
+                let room = column_width.saturating_sub(label.chars().count());
+                let help: String = binding.help.chars().take(room).collect();
+                let pad = room.saturating_sub(help.chars().count());
+                spans.push(Span::styled(label, theme.accent));
+                spans.push(Span::raw(help));
+                if column + 1 < columns {
+                    spans.push(Span::raw(" ".repeat(pad)));
+                }
+            }
+            Line::from(spans)
         })
         .collect();
     frame.render_widget(Clear, popup);
