@@ -16,6 +16,7 @@ pub mod filter;
 pub mod keymap;
 pub mod migration;
 pub mod panes;
+mod theme;
 pub mod view;
 pub mod worker;
 

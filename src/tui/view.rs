@@ -7,8 +7,9 @@ use super::filter::Query;
 use super::keymap;
 use super::panes::{Mark, PaneKind, Table};
 use crate::backend::Stage;
+use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
     Block, Borders, Cell, Clear, Gauge, Paragraph, Row, Table as TableWidget, Wrap,
@@ -147,39 +148,6 @@ fn column_areas(inner: Rect, table: &Table) -> Vec<Rect> {
         .spacing(1)
         .split(inner)
         .to_vec()
-}
-
-struct Theme {
-    accent: Style,
-    selected: Style,
-    matched: Style,
-    warning: Style,
-    dim: Style,
-    heading: Style,
-}
-
-impl Theme {
-    fn new(no_color: bool) -> Theme {
-        if no_color {
-            Theme {
-                accent: Style::new().add_modifier(Modifier::BOLD),
-                selected: Style::new().add_modifier(Modifier::REVERSED),
-                matched: Style::new().add_modifier(Modifier::UNDERLINED | Modifier::BOLD),
-                warning: Style::new().add_modifier(Modifier::BOLD),
-                dim: Style::new().add_modifier(Modifier::DIM),
-                heading: Style::new().add_modifier(Modifier::BOLD),
-            }
-        } else {
-            Theme {
-                accent: Style::new().cyan().bold(),
-                selected: Style::new().black().on_cyan(),
-                matched: Style::new().yellow().bold().underlined(),
-                warning: Style::new().light_red(),
-                dim: Style::new().dark_gray(),
-                heading: Style::new().cyan().bold(),
-            }
-        }
-    }
 }
 
 pub fn render(app: &App, frame: &mut Frame) {
@@ -629,14 +597,27 @@ fn short_help(help: &str) -> &str {
 }
 
 fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let bindings = keymap::BINDINGS;
+    let bindings: Vec<&keymap::Binding> = keymap::BINDINGS.iter().collect();
+    render_key_help(frame, area, theme, &bindings, " Keys (esc closes) ", 96);
+}
+
+/// The `?` popup of any screen: one line per binding, from the table that also drives the keys
+/// and the footer.
+pub(super) fn render_key_help(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    bindings: &[&keymap::Binding],
+    title: &str,
+    max_width: u16,
+) {
     let height = (bindings.len() as u16 + 2).min(area.height);
     // Every key must be visible: when the terminal is too short for one column, use two (the
     // descriptions are then cut to fit, the keys never are).
     let rows = height.saturating_sub(2).max(1) as usize;
     let columns = bindings.len().div_ceil(rows).max(1);
     let width = if columns == 1 {
-        area.width.saturating_sub(8).min(96)
+        area.width.saturating_sub(8).min(max_width)
     } else {
         area.width.saturating_sub(2)
     };
@@ -669,11 +650,7 @@ fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
         .collect();
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" Keys (esc closes) "),
-        ),
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
         popup,
     );
 }

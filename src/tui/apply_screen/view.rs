@@ -7,44 +7,12 @@ use crate::apply::{hint, OpState, OpStatus, Phase};
 use crate::model::Action;
 use crate::tui::app::{App, Mode};
 use crate::tui::keymap::{self, Action as KeyAction};
+use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Gauge, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Cell, Clear, Gauge, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
-
-struct Theme {
-    accent: Style,
-    selected: Style,
-    warning: Style,
-    good: Style,
-    dim: Style,
-    heading: Style,
-}
-
-impl Theme {
-    fn new(no_color: bool) -> Theme {
-        if no_color {
-            Theme {
-                accent: Style::new().add_modifier(Modifier::BOLD),
-                selected: Style::new().add_modifier(Modifier::REVERSED),
-                warning: Style::new().add_modifier(Modifier::BOLD),
-                good: Style::new(),
-                dim: Style::new().add_modifier(Modifier::DIM),
-                heading: Style::new().add_modifier(Modifier::BOLD),
-            }
-        } else {
-            Theme {
-                accent: Style::new().cyan().bold(),
-                selected: Style::new().black().on_cyan(),
-                warning: Style::new().light_red().bold(),
-                good: Style::new().green(),
-                dim: Style::new().dark_gray(),
-                heading: Style::new().cyan().bold(),
-            }
-        }
-    }
-}
 
 /// Rows of the bottom box (failures or the report) when it is shown.
 const BOTTOM_HEIGHT: u16 = 8;
@@ -99,9 +67,9 @@ pub fn mode_span(app: &App) -> Span<'static> {
                 screen.total(),
                 if screen.paused { " (paused)" } else { "" }
             ),
-            theme.warning,
+            theme.alarm,
         ),
-        _ if app.apply.writes_enabled => Span::styled("WRITES ENABLED", theme.warning),
+        _ if app.apply.writes_enabled => Span::styled("WRITES ENABLED", theme.alarm),
         _ => Span::styled("READ-ONLY", theme.dim),
     }
 }
@@ -140,7 +108,7 @@ pub fn render_overlays(app: &App, frame: &mut Frame) {
         height,
     );
     let lines = vec![
-        Line::styled("Enable writes for this session? (y/n)", theme.warning),
+        Line::styled("Enable writes for this session? (y/n)", theme.alarm),
         Line::raw(""),
         Line::raw("Read-only is the default. With writes enabled, A on the migration screen can apply the changeset to the instance, after its summary and the typed instance id."),
         Line::styled("Until you quit: the next session starts read-only again.", theme.dim),
@@ -259,7 +227,7 @@ fn render_summary(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &T
                 screen.held_back_planned,
                 if screen.held_back_planned == 1 { "" } else { "s" }
             ),
-            theme.warning,
+            theme.alarm,
         ));
     }
     lines.push(Line::raw(format!(
@@ -301,7 +269,7 @@ fn render_summary(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &T
                     prepared.drift.len(),
                     if prepared.drift.len() == 1 { "" } else { "s" }
                 ),
-                theme.warning,
+                theme.alarm,
             ));
         }
     }
@@ -320,7 +288,7 @@ fn render_summary(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &T
                     "Type the instance id ({}) and ⏎ to write to it · esc cancels",
                     screen.instance_id
                 ),
-                theme.warning,
+                theme.alarm,
             ));
             lines.push(Line::from(vec![
                 Span::styled("> ", theme.accent),
@@ -334,7 +302,7 @@ fn render_summary(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &T
         } => {
             lines.push(Line::styled(
                 format!("Not applied: {headline}"),
-                theme.warning,
+                theme.alarm,
             ));
             lines.extend(why.iter().map(|l| Line::raw(format!("  {l}"))));
         }
@@ -403,7 +371,7 @@ fn render_progress(
     if t.held_back > 0 {
         counts.push(Span::styled(
             format!("   {} held back (would delete a role)", t.held_back),
-            theme.warning,
+            theme.alarm,
         ));
     }
     frame.render_widget(Line::from(counts), areas.counts);
@@ -418,7 +386,7 @@ fn render_progress(
         spans.push(Span::raw(format!(" · {throttles} throttled (retried)")));
     }
     let failed_style = if t.failed > 0 {
-        theme.warning
+        theme.alarm
     } else {
         Style::new()
     };
@@ -433,9 +401,9 @@ fn render_progress(
             None => spans.push(Span::styled(" · ETA –", theme.dim)),
         }
         if screen.stopping {
-            spans.push(Span::styled("   STOPPING", theme.warning));
+            spans.push(Span::styled("   STOPPING", theme.alarm));
         } else if screen.paused {
-            spans.push(Span::styled("   PAUSED (space resumes)", theme.warning));
+            spans.push(Span::styled("   PAUSED (space resumes)", theme.alarm));
         }
     } else if let (Some(start), Some(end)) = (screen.started_at, screen.ended_at) {
         spans.push(Span::raw(format!(
@@ -499,7 +467,7 @@ fn render_table(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &The
         .take(height)
         .map(|(i, row)| {
             let style = match row.state {
-                OpState::Failed { .. } | OpState::HeldBack => theme.warning,
+                OpState::Failed { .. } | OpState::HeldBack => theme.alarm,
                 OpState::NotStarted => theme.dim,
                 _ => Style::new(),
             };
@@ -583,7 +551,7 @@ fn failure_lines<'a>(screen: &'a ApplyScreen, theme: &Theme, limit: usize) -> Ve
                     .unwrap_or_default(),
                 message.as_deref().unwrap_or("")
             ),
-            theme.warning,
+            theme.alarm,
         ));
         lines.push(Line::styled(
             format!("    → {}", hint(code.as_deref(), message.as_deref())),
@@ -633,13 +601,13 @@ fn render_report(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &Th
         if report.complete() {
             theme.good
         } else {
-            theme.warning
+            theme.alarm
         },
     )];
     if let Some(reason) = &report.fatal {
         lines.push(Line::styled(
             format!("Stopped: the credentials stopped working ({reason}). Log in again (e.g. aws sso login) and run again."),
-            theme.warning,
+            theme.alarm,
         ));
     }
     if let Some(reason) = &report.deletes_waiting {
@@ -738,31 +706,13 @@ fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
     let app_wide = keymap::BINDINGS
         .iter()
         .filter(|b| matches!(b.action, KeyAction::ToggleHelp | KeyAction::Quit));
-    let lines: Vec<Line> = keymap::APPLY_BINDINGS
-        .iter()
-        .chain(app_wide)
-        .map(|b| {
-            Line::from(vec![
-                Span::styled(format!(" {:>10}  ", b.label), theme.accent),
-                Span::raw(b.help),
-            ])
-        })
-        .collect();
-    let width = area.width.saturating_sub(8).min(96);
-    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
-    let popup = Rect::new(
-        area.x + area.width.saturating_sub(width) / 2,
-        area.y + area.height.saturating_sub(height) / 2,
-        width,
-        height,
-    );
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" Apply keys (q while running: stop, then quit · esc closes) "),
-        ),
-        popup,
+    let bindings: Vec<&keymap::Binding> = keymap::APPLY_BINDINGS.iter().chain(app_wide).collect();
+    crate::tui::view::render_key_help(
+        frame,
+        area,
+        theme,
+        &bindings,
+        " Apply keys (q while running: stop, then quit · esc closes) ",
+        96,
     );
 }

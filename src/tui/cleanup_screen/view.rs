@@ -5,41 +5,12 @@ use super::state::{CleanupScreen, Stage, Tone};
 use crate::apply::cleanup::{Candidate, DeleteResult, SOURCE_REMINDER};
 use crate::tui::app::{App, Mode};
 use crate::tui::keymap::{self, Action as KeyAction};
+use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
-
-struct Theme {
-    accent: Style,
-    warning: Style,
-    good: Style,
-    dim: Style,
-    heading: Style,
-}
-
-impl Theme {
-    fn new(no_color: bool) -> Theme {
-        if no_color {
-            Theme {
-                accent: Style::new().add_modifier(Modifier::BOLD),
-                warning: Style::new().add_modifier(Modifier::BOLD),
-                good: Style::new(),
-                dim: Style::new().add_modifier(Modifier::DIM),
-                heading: Style::new().add_modifier(Modifier::BOLD),
-            }
-        } else {
-            Theme {
-                accent: Style::new().cyan().bold(),
-                warning: Style::new().light_red().bold(),
-                good: Style::new().green(),
-                dim: Style::new().dark_gray(),
-                heading: Style::new().cyan().bold(),
-            }
-        }
-    }
-}
 
 /// Rows of the summary box (borders included).
 const SUMMARY_HEIGHT: u16 = 8;
@@ -105,7 +76,7 @@ fn render_header(app: &App, screen: &CleanupScreen, frame: &mut Frame, area: Rec
                 screen.tally.settled(),
                 screen.to_delete.len()
             ),
-            theme.warning,
+            theme.alarm,
         )
     } else {
         crate::tui::apply_screen::view::mode_span(app)
@@ -149,10 +120,9 @@ fn render_summary(app: &App, screen: &CleanupScreen, frame: &mut Frame, area: Re
             "Selecting the mapping's old principals in the session's current state…",
             theme.dim,
         )),
-        Stage::Failed(reason) => lines.push(Line::styled(
-            format!("Cannot list: {reason}"),
-            theme.warning,
-        )),
+        Stage::Failed(reason) => {
+            lines.push(Line::styled(format!("Cannot list: {reason}"), theme.alarm))
+        }
         Stage::List | Stage::Confirm => {
             let to_delete = screen.candidates();
             let users = to_delete
@@ -178,7 +148,7 @@ fn render_summary(app: &App, screen: &CleanupScreen, frame: &mut Frame, area: Re
                 if with == 0 {
                     Span::raw("")
                 } else if screen.include_with_access {
-                    Span::styled(" (INCLUDED: assignments stay as orphans)", theme.warning)
+                    Span::styled(" (INCLUDED: assignments stay as orphans)", theme.alarm)
                 } else {
                     Span::styled(" (refused; i includes them)", theme.dim)
                 },
@@ -191,7 +161,7 @@ fn render_summary(app: &App, screen: &CleanupScreen, frame: &mut Frame, area: Re
                         screen.store(),
                         to_delete.len()
                     ),
-                    theme.warning,
+                    theme.alarm,
                 ));
                 lines.push(Line::from(vec![
                     Span::styled("> ", theme.accent),
@@ -204,7 +174,7 @@ fn render_summary(app: &App, screen: &CleanupScreen, frame: &mut Frame, area: Re
                         "Nothing can be deleted: who holds access cannot be told, these were not read: {}",
                         unknown.join("; ")
                     ),
-                    theme.warning,
+                    theme.alarm,
                 ));
             } else if to_delete.is_empty() {
                 lines.push(Line::styled(
@@ -244,7 +214,7 @@ fn render_summary(app: &App, screen: &CleanupScreen, frame: &mut Frame, area: Re
                 Span::styled(
                     format!("{} failed", t.failed),
                     if t.failed > 0 {
-                        theme.warning
+                        theme.alarm
                     } else {
                         Style::new()
                     },
@@ -282,7 +252,7 @@ fn render_list(screen: &CleanupScreen, frame: &mut Frame, area: Rect, theme: &Th
         .map(|l| match l.tone {
             Tone::Heading => Line::styled(l.text.clone(), theme.heading),
             Tone::Plain => Line::raw(l.text.clone()),
-            Tone::Marked => Line::styled(l.text.clone(), theme.warning),
+            Tone::Marked => Line::styled(l.text.clone(), theme.alarm),
             Tone::Dim => Line::styled(l.text.clone(), theme.dim),
         })
         .collect();
@@ -336,7 +306,7 @@ fn render_run(screen: &CleanupScreen, frame: &mut Frame, area: Rect, theme: &The
         .map(|(candidate, result)| {
             let (symbol, text) = row_text(candidate, result.as_ref());
             let style = match symbol {
-                "✗" => theme.warning,
+                "✗" => theme.alarm,
                 "·" | "-" => theme.dim,
                 _ => Style::new(),
             };
@@ -370,16 +340,16 @@ fn render_report(screen: &CleanupScreen, frame: &mut Frame, area: Rect, theme: &
             if report.complete() {
                 theme.good
             } else {
-                theme.warning
+                theme.alarm
             },
         )),
-        Some(Err(reason)) => lines.push(Line::styled(format!("Stopped: {reason}"), theme.warning)),
+        Some(Err(reason)) => lines.push(Line::styled(format!("Stopped: {reason}"), theme.alarm)),
         None => {}
     }
     let failures: Vec<usize> = screen.failures().collect();
     for &i in failures.iter().take(3) {
         let (_, text) = row_text(&screen.to_delete[i], screen.results[i].as_ref());
-        lines.push(Line::styled(text, theme.warning));
+        lines.push(Line::styled(text, theme.alarm));
     }
     if failures.len() > 3 {
         lines.push(Line::styled(
@@ -455,31 +425,13 @@ fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
     let app_wide = keymap::BINDINGS
         .iter()
         .filter(|b| matches!(b.action, KeyAction::ToggleHelp | KeyAction::Quit));
-    let lines: Vec<Line> = keymap::CLEANUP_BINDINGS
-        .iter()
-        .chain(app_wide)
-        .map(|b| {
-            Line::from(vec![
-                Span::styled(format!(" {:>10}  ", b.label), theme.accent),
-                Span::raw(b.help),
-            ])
-        })
-        .collect();
-    let width = area.width.saturating_sub(8).min(100);
-    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
-    let popup = Rect::new(
-        area.x + area.width.saturating_sub(width) / 2,
-        area.y + area.height.saturating_sub(height) / 2,
-        width,
-        height,
-    );
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" Cleanup keys (esc closes) "),
-        ),
-        popup,
+    let bindings: Vec<&keymap::Binding> = keymap::CLEANUP_BINDINGS.iter().chain(app_wide).collect();
+    crate::tui::view::render_key_help(
+        frame,
+        area,
+        theme,
+        &bindings,
+        " Cleanup keys (esc closes) ",
+        100,
     );
 }

@@ -8,8 +8,9 @@ use crate::model::PrincipalType;
 use crate::tui::app::{App, Mode};
 use crate::tui::keymap::{self, Action, MapAction};
 use crate::tui::panes::PaneKind;
+use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
@@ -85,45 +86,6 @@ fn picker_rect(area: Rect) -> Rect {
 /// Rows of matches the picker shows (inside its borders, below the query line).
 pub fn picker_rows(area: Rect) -> usize {
     picker_rect(area).height.saturating_sub(3).max(1) as usize
-}
-
-struct Theme {
-    accent: Style,
-    selected: Style,
-    unfocused: Style,
-    matched: Style,
-    warning: Style,
-    good: Style,
-    dim: Style,
-    heading: Style,
-}
-
-impl Theme {
-    fn new(no_color: bool) -> Theme {
-        if no_color {
-            Theme {
-                accent: Style::new().add_modifier(Modifier::BOLD),
-                selected: Style::new().add_modifier(Modifier::REVERSED),
-                unfocused: Style::new().add_modifier(Modifier::UNDERLINED),
-                matched: Style::new().add_modifier(Modifier::UNDERLINED | Modifier::BOLD),
-                warning: Style::new().add_modifier(Modifier::BOLD),
-                good: Style::new(),
-                dim: Style::new().add_modifier(Modifier::DIM),
-                heading: Style::new().add_modifier(Modifier::BOLD),
-            }
-        } else {
-            Theme {
-                accent: Style::new().cyan().bold(),
-                selected: Style::new().black().on_cyan(),
-                unfocused: Style::new().black().on_dark_gray(),
-                matched: Style::new().yellow().bold().underlined(),
-                warning: Style::new().light_red(),
-                good: Style::new().green(),
-                dim: Style::new().dark_gray(),
-                heading: Style::new().cyan().bold(),
-            }
-        }
-    }
 }
 
 pub fn render(app: &App, m: &Migration, frame: &mut Frame) {
@@ -792,31 +754,14 @@ fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
             Action::ToggleHelp | Action::Quit | Action::StartCommand
         )
     });
-    let lines: Vec<Line> = keymap::MIGRATION_BINDINGS
-        .iter()
-        .chain(app_wide)
-        .map(|b| {
-            Line::from(vec![
-                Span::styled(format!(" {:>10}  ", b.label), theme.accent),
-                Span::raw(b.help),
-            ])
-        })
-        .collect();
-    let width = area.width.saturating_sub(8).min(96);
-    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
-    let popup = Rect::new(
-        area.x + area.width.saturating_sub(width) / 2,
-        area.y + area.height.saturating_sub(height) / 2,
-        width,
-        height,
-    );
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" Migration keys (1-6 browse panes · esc closes) "),
-        ),
-        popup,
+    let bindings: Vec<&keymap::Binding> =
+        keymap::MIGRATION_BINDINGS.iter().chain(app_wide).collect();
+    crate::tui::view::render_key_help(
+        frame,
+        area,
+        theme,
+        &bindings,
+        " Migration keys (1-6 browse panes · esc closes) ",
+        96,
     );
 }
