@@ -9,89 +9,23 @@ use cutover::apply::{ApplyEvent, ApplyOptions, ApplyReport, Control, Phase};
 use cutover::backend::sim_writer::SimWriter;
 use cutover::backend::WriteStats;
 use cutover::fixture::demo::load_demo;
-use cutover::mapping::Mapping;
 use cutover::model::{Action, Assignment};
 use cutover::plan::file::PlanFile;
-use cutover::plan::PlanOptions;
 use cutover::tui::app::{App, AppEvent, Effect};
 use cutover::tui::apply_screen::{runner, ApplyCommand, ApplyTarget, Prepared, Stage};
-use cutover::tui::migration::{Migration, MigrationInputs};
-use cutover::tui::view;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::layout::Rect;
-use ratatui::Terminal;
+use ratatui::crossterm::event::KeyCode;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-const WIDTH: u16 = 120;
-const HEIGHT: u16 = 30;
+mod demo_tui;
+
+use demo_tui::*;
+
 const INSTANCE_ID: &str = "ssoins-7223a1b2c3d4e5f6";
 /// Where the screen tests say the plan goes; nothing is written there (the app only returns
 /// effects, and these tests do not carry them out).
 const STATE_DIR: &str = "/home/ana/.local/state/cutover";
-
-fn demo_app(state_dir: &Path) -> App {
-    let org = load_demo();
-    let (events, mut inbox) = tokio::sync::mpsc::unbounded_channel();
-    let mut app = App::new("demo organization", Rect::new(0, 0, WIDTH, HEIGHT), events);
-    app.no_color = true;
-    app.now = "2026-11-26T16:02:00Z".parse().unwrap();
-    app.set_snapshot(org.current.clone());
-    // Hand the browse panes' background build to the app, so screens do not depend on timing.
-    while app.is_working() {
-        // The build runs on plain threads, so this may block even inside the async test.
-        let event = futures::executor::block_on(inbox.recv()).expect("the workers report back");
-        app.update(event);
-    }
-    app.set_migration(
-        Migration::new(MigrationInputs {
-            baseline: org.baseline,
-            current: org.current,
-            mapping: Mapping::new(),
-            mapping_path: None,
-            mapping_file_exists: false,
-            options: PlanOptions::default(),
-            baseline_source: "demo".to_owned(),
-            current_source: "demo".to_owned(),
-        }),
-        true,
-    );
-    app.apply.target = ApplyTarget::Demo;
-    app.apply.state_dir = Some(state_dir.to_owned());
-    app
-}
-
-fn screen(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    terminal.draw(|frame| view::render(app, frame)).unwrap();
-    terminal.backend().to_string()
-}
-
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    app.update(AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
-    text.chars()
-        .flat_map(|c| key(app, KeyCode::Char(c)))
-        .collect()
-}
-
-fn enable_writes(app: &mut App) {
-    key(app, KeyCode::Char('W'));
-    assert!(app.apply.confirming_writes);
-    key(app, KeyCode::Char('y'));
-    assert!(app.apply.writes_enabled);
-}
-
-/// Accepts the demo's unambiguous exact matches (`B`, then `y`), so the plan has creates.
-fn accept_exact(app: &mut App) {
-    key(app, KeyCode::Char('B'));
-    key(app, KeyCode::Char('y'));
-    assert!(!app.migration.as_deref().unwrap().mapping().is_empty());
-}
 
 /// `A` with writes enabled: the prepare command the runner gets.
 fn press_apply(app: &mut App) -> (u64, PathBuf, PlanFile) {

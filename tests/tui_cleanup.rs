@@ -8,91 +8,29 @@ use cutover::apply::journal::{self, OpStatus, Record};
 use cutover::apply::{ApplyOptions, Control};
 use cutover::backend::sim_writer::SimWriter;
 use cutover::fixture::demo::{load_demo, DEMO_IDENTITY_STORE_ID};
-use cutover::mapping::{Mapping, Status};
+use cutover::mapping::Status;
 use cutover::model::PrincipalType;
-use cutover::plan::PlanOptions;
 use cutover::tui::app::{App, AppEvent, Effect};
 use cutover::tui::apply_screen::runner::{self as apply_runner, SessionWriter};
-use cutover::tui::apply_screen::{ApplyCommand, ApplyTarget};
+use cutover::tui::apply_screen::ApplyCommand;
 use cutover::tui::cleanup_screen::{runner, CleanupCommand, Stage};
-use cutover::tui::migration::{Migration, MigrationInputs};
-use cutover::tui::view;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::layout::Rect;
-use ratatui::Terminal;
+use ratatui::crossterm::event::KeyCode;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-const WIDTH: u16 = 120;
-const HEIGHT: u16 = 30;
+mod demo_tui;
+
+use demo_tui::*;
+
 /// Where the screen tests say the journal goes; nothing is written there.
 const STATE_DIR: &str = "/home/ana/.local/state/cutover";
-
-fn demo_app(state_dir: &Path) -> App {
-    let org = load_demo();
-    let (events, mut inbox) = tokio::sync::mpsc::unbounded_channel();
-    let mut app = App::new("demo organization", Rect::new(0, 0, WIDTH, HEIGHT), events);
-    app.no_color = true;
-    app.now = "2026-11-26T16:02:00Z".parse().unwrap();
-    app.set_snapshot(org.current.clone());
-    while app.is_working() {
-        let event = futures::executor::block_on(inbox.recv()).expect("the workers report back");
-        app.update(event);
-    }
-    app.set_migration(
-        Migration::new(MigrationInputs {
-            baseline: org.baseline,
-            current: org.current,
-            mapping: Mapping::new(),
-            mapping_path: None,
-            mapping_file_exists: false,
-            options: PlanOptions::default(),
-            baseline_source: "demo".to_owned(),
-            current_source: "demo".to_owned(),
-        }),
-        true,
-    );
-    app.apply.target = ApplyTarget::Demo;
-    app.apply.state_dir = Some(state_dir.to_owned());
-    app
-}
 
 /// The session's simulation, as `cutover demo` makes it.
 fn demo_sim() -> Arc<SimWriter> {
     let (faults, _) = apply_runner::demo_options();
     Arc::new(SimWriter::new(&load_demo().current, faults))
-}
-
-fn screen(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    terminal.draw(|frame| view::render(app, frame)).unwrap();
-    terminal.backend().to_string()
-}
-
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    app.update(AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
-    text.chars()
-        .flat_map(|c| key(app, KeyCode::Char(c)))
-        .collect()
-}
-
-fn enable_writes(app: &mut App) {
-    key(app, KeyCode::Char('W'));
-    assert!(app.apply.confirming_writes);
-    key(app, KeyCode::Char('y'));
-    assert!(app.apply.writes_enabled);
-}
-
-fn accept_exact(app: &mut App) {
-    key(app, KeyCode::Char('B'));
-    key(app, KeyCode::Char('y'));
-    assert!(!app.migration.as_deref().unwrap().mapping().is_empty());
 }
 
 /// `n` on every old group: walks the list from the top, deciding each undecided group.
