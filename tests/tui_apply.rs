@@ -19,8 +19,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod demo_tui;
+mod pty;
 
 use demo_tui::*;
+use pty::PtyRun;
 
 const INSTANCE_ID: &str = "ssoins-7223a1b2c3d4e5f6";
 /// Where the screen tests say the plan goes; nothing is written there (the app only returns
@@ -497,122 +499,52 @@ async fn the_real_executor_on_the_demo_simulation_ends_with_everything_done() {
 /// `A` resumes from the journal it left in `$XDG_STATE_HOME/cutover`.
 #[test]
 fn cutover_demo_applies_pauses_stops_and_resumes_in_a_terminal() {
-    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
-    use std::io::{Read, Write};
-    use std::sync::{Condvar, Mutex};
-    use std::time::Instant;
+    use portable_pty::CommandBuilder;
 
-    struct Screen {
-        parser: Mutex<vt100::Parser>,
-        updated: Condvar,
-    }
-    impl Screen {
-        fn wait_for(&self, needle: &str) -> String {
-            let deadline = Instant::now() + Duration::from_secs(30);
-            let mut parser = self.parser.lock().unwrap();
-            loop {
-                let text = parser.screen().contents();
-                if text.contains(needle) {
-                    return text;
-                }
-                let left = deadline.saturating_duration_since(Instant::now());
-                assert!(
-                    !left.is_zero(),
-                    "waiting for {needle:?}; the screen shows:\n{text}"
-                );
-                parser = self.updated.wait_timeout(parser, left).unwrap().0;
-            }
-        }
-    }
-
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: 30,
-            cols: 120,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("open a pseudo-terminal");
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_cutover"));
     command.args(["demo", "--log-file"]);
     command.arg(dir.path().join("tui.log"));
-    command.env("TERM", "xterm-256color");
     command.env("XDG_STATE_HOME", &state);
     command.cwd(dir.path());
-    let mut child = pty
-        .slave
-        .spawn_command(command)
-        .expect("start cutover demo");
-    drop(pty.slave);
-    let (finished, watchdog) = std::sync::mpsc::channel::<()>();
-    let mut killer = child.clone_killer();
-    std::thread::spawn(move || {
-        if watchdog.recv_timeout(Duration::from_secs(120)).is_err() {
-            let _ = killer.kill();
-        }
-    });
-    let screen = Arc::new(Screen {
-        parser: Mutex::new(vt100::Parser::new(30, 120, 0)),
-        updated: Condvar::new(),
-    });
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let feed = screen.clone();
-    let reading = std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            feed.parser.lock().unwrap().process(&buf[..n]);
-            feed.updated.notify_all();
-        }
-    });
-    let mut keys = pty.master.take_writer().unwrap();
-    let mut send = |text: &str| {
-        keys.write_all(text.as_bytes()).unwrap();
-        keys.flush().unwrap();
-    };
+    let mut run = PtyRun::start(command, Duration::from_secs(30), Duration::from_secs(120));
 
-    screen.wait_for("Users (581)");
-    send("7");
-    screen.wait_for("B accept exact");
-    send("A");
-    screen.wait_for("press W (or :write)");
-    send("B");
-    screen.wait_for("(y/n)");
-    send("y");
-    screen.wait_for("accepted");
-    send("W");
-    screen.wait_for("Enable writes for this session?");
-    send("y");
-    screen.wait_for("WRITES ENABLED");
-    send("A");
-    screen.wait_for("Type the instance id");
-    send(INSTANCE_ID);
-    send("\r");
-    screen.wait_for("ops/s");
-    send(" ");
-    screen.wait_for("PAUSED");
-    send(" ");
-    screen.wait_for("SUCCEEDED after 3 polls");
-    send("s");
-    let report = screen.wait_for("Incomplete (stopped)");
+    run.wait_for("Users (581)");
+    run.send("7");
+    run.wait_for("B accept exact");
+    run.send("A");
+    run.wait_for("press W (or :write)");
+    run.send("B");
+    run.wait_for("(y/n)");
+    run.send("y");
+    run.wait_for("accepted");
+    run.send("W");
+    run.wait_for("Enable writes for this session?");
+    run.send("y");
+    run.wait_for("WRITES ENABLED");
+    run.send("A");
+    run.wait_for("Type the instance id");
+    run.send(INSTANCE_ID);
+    run.send("\r");
+    run.wait_for("ops/s");
+    run.send(" ");
+    run.wait_for("PAUSED");
+    run.send(" ");
+    run.wait_for("SUCCEEDED after 3 polls");
+    run.send("s");
+    let report = run.wait_for("Incomplete (stopped)");
     assert!(report.contains("run again to resume"), "{report}");
     // Again: the same plan, its journal resumed.
-    send("A");
-    let summary = screen.wait_for("Type the instance id");
+    run.send("A");
+    let summary = run.wait_for("Type the instance id");
     assert!(summary.contains("resuming"), "{summary}");
-    send("\x1b");
-    screen.wait_for("apply cancelled");
-    send("q");
+    run.send("\x1b");
+    run.wait_for("apply cancelled");
+    run.send("q");
 
-    let status = child.wait().expect("cutover exits");
-    let _ = finished.send(());
-    assert!(status.success(), "{status:?}");
-    drop(pty.master);
-    let _ = reading.join();
+    let ended = run.end();
+    assert!(ended.status.success(), "{:?}", ended.status);
     let journal = state.join("cutover/demo-plan.json.journal.jsonl");
     let text = std::fs::read_to_string(&journal).unwrap();
     assert!(text.contains("\"run_ended\""), "{text}");

@@ -3,6 +3,8 @@
 //! preview is what planning the same mapping from scratch gives, and that every edit's
 //! autosave carries the mapping file's CSV.
 
+mod pty;
+
 use cutover::fixture::demo::{demo_ground_truth, load_demo, DemoOrg};
 use cutover::mapping::suggest::{Evidence, ExactMatch};
 use cutover::mapping::{file as mapping_file, Decision, Mapping, Status};
@@ -13,6 +15,7 @@ use cutover::plan::{plan, PlanOptions};
 use cutover::tui::app::{App, AppEvent, Effect, Mode};
 use cutover::tui::migration::{ListFilter, MapMode, Migration, MigrationInputs};
 use cutover::tui::view;
+use pty::PtyRun;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
@@ -696,34 +699,7 @@ fn cutover_map_refuses_a_malformed_mapping_file_with_its_line_numbers() {
 /// yet creates it (mode 0600) on the first edit, and `w` writes the plan beside it.
 #[test]
 fn cutover_map_in_a_terminal_creates_the_mapping_file_on_the_first_edit() {
-    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
-    use std::io::{Read, Write};
-    use std::sync::{Arc, Condvar, Mutex};
-    use std::time::{Duration, Instant};
-
-    struct Screen {
-        parser: Mutex<vt100::Parser>,
-        updated: Condvar,
-    }
-    impl Screen {
-        /// Waits (woken by each output chunk) until the screen shows `needle`, up to 20 s.
-        fn wait_for(&self, needle: &str) -> String {
-            let deadline = Instant::now() + Duration::from_secs(20);
-            let mut parser = self.parser.lock().unwrap();
-            loop {
-                let text = parser.screen().contents();
-                if text.contains(needle) {
-                    return text;
-                }
-                let left = deadline.saturating_duration_since(Instant::now());
-                assert!(
-                    !left.is_zero(),
-                    "waiting for {needle:?}; the screen shows:\n{text}"
-                );
-                parser = self.updated.wait_timeout(parser, left).unwrap().0;
-            }
-        }
-    }
+    use portable_pty::CommandBuilder;
 
     let org = load_demo();
     let dir = tempfile::tempdir().unwrap();
@@ -733,14 +709,6 @@ fn cutover_map_in_a_terminal_creates_the_mapping_file_on_the_first_edit() {
     std::fs::write(&current, org.current.to_json()).unwrap();
     let mapping = dir.path().join("prod-map.csv");
 
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: 30,
-            cols: 120,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("open a pseudo-terminal");
     let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_cutover"));
     command.arg("map");
     command.arg("--baseline");
@@ -751,44 +719,18 @@ fn cutover_map_in_a_terminal_creates_the_mapping_file_on_the_first_edit() {
     command.arg(&mapping);
     command.arg("--log-file");
     command.arg(dir.path().join("tui.log"));
-    command.env("TERM", "xterm-256color");
     command.cwd(dir.path());
-    let mut child = pty.slave.spawn_command(command).expect("start cutover map");
-    drop(pty.slave);
-    let (finished, watchdog) = std::sync::mpsc::channel::<()>();
-    let mut killer = child.clone_killer();
-    std::thread::spawn(move || {
-        if watchdog.recv_timeout(Duration::from_secs(60)).is_err() {
-            let _ = killer.kill();
-        }
-    });
-    let screen = Arc::new(Screen {
-        parser: Mutex::new(vt100::Parser::new(30, 120, 0)),
-        updated: Condvar::new(),
-    });
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let feed = screen.clone();
-    let reading = std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            feed.parser.lock().unwrap().process(&buf[..n]);
-            feed.updated.notify_all();
-        }
-    });
-    let mut keys = pty.master.take_writer().unwrap();
-    let mut send = |text: &str| {
-        keys.write_all(text.as_bytes()).unwrap();
-        keys.flush().unwrap();
-    };
+    let mut run = PtyRun::start(
+        command,
+        std::time::Duration::from_secs(20),
+        std::time::Duration::from_secs(60),
+    );
 
-    screen.wait_for("mapping prod-map.csv (new)");
+    run.wait_for("mapping prod-map.csv (new)");
     assert!(!mapping.exists());
-    send("n");
+    run.send("n");
     // The header turns to "saved" on the frame after the runner wrote the file.
-    screen.wait_for("mapping prod-map.csv (saved)");
+    run.wait_for("mapping prod-map.csv (saved)");
     let text = std::fs::read_to_string(&mapping).unwrap();
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(rows.len(), 2, "{text}");
@@ -800,14 +742,11 @@ fn cutover_map_in_a_terminal_creates_the_mapping_file_on_the_first_edit() {
         let mode = std::fs::metadata(&mapping).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
-    send("w");
-    screen.wait_for("plan written to");
+    run.send("w");
+    run.wait_for("plan written to");
     let plan = std::fs::read_to_string(dir.path().join("prod-map.plan.json")).unwrap();
     PlanFile::from_json(&plan).unwrap();
-    send("q");
-    let status = child.wait().expect("cutover exits");
-    let _ = finished.send(());
-    assert!(status.success(), "{status:?}");
-    drop(pty.master);
-    let _ = reading.join();
+    run.send("q");
+    let ended = run.end();
+    assert!(ended.status.success(), "{:?}", ended.status);
 }
