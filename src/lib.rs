@@ -16,5 +16,5 @@ pub mod mapping;
 pub mod model;
 pub mod permissions;
 pub mod plan;
-pub mod testkit;
+pub mod text;
 pub mod tui;
