@@ -7,24 +7,10 @@ use crate::humanize::thousands;
 use std::borrow::Cow;
 use std::fmt::Write;
 
-/// Text from AWS (ARNs, issuers, messages) as inert text: control characters are shown, never
-/// sent to the terminal. The one place to switch to the project's `text::inert`.
+/// Text from AWS (ARNs, issuers, messages) as inert text: control and invisible characters
+/// are shown, never sent to the terminal.
 fn shown(text: &str) -> Cow<'_, str> {
-    if text.chars().any(char::is_control) {
-        Cow::Owned(
-            text.chars()
-                .map(|c| {
-                    if c.is_control() {
-                        c.escape_unicode().to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(text)
-    }
+    crate::text::inert(text)
 }
 
 pub fn render_text(report: &Report, budgets: &Budgets) -> String {
