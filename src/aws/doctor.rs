@@ -19,8 +19,19 @@ use std::future::Future;
 const COUNT_PAGES: usize = 10;
 /// Permission sets are counted whole (2,000 at the quota is 20 pages).
 const PERMISSION_SET_PAGES: usize = 25;
-/// Permission sets and (account, permission set) pairs sampled for the size estimate.
-const SAMPLE: usize = 5;
+/// Permission sets and (account, permission set) pairs sampled for the size estimate, spread
+/// over the listing (neighbours in a listing tend to be alike).
+const SAMPLE: usize = 8;
+/// Pages of one permission set's accounts, or one pair's assignments, read for the sample.
+const SAMPLE_PAGES: usize = 5;
+
+/// `n` items spread evenly over `items` (all of them when there are fewer).
+fn spread<T>(items: &[T], n: usize) -> Vec<&T> {
+    if items.len() <= n {
+        return items.iter().collect();
+    }
+    (0..n).map(|i| &items[i * items.len() / n]).collect()
+}
 
 struct Probe {
     clients: Clients,
@@ -352,7 +363,7 @@ impl Probe {
             retry,
             "sso:ListPermissionSets",
             PERMISSION_SET_PAGES,
-            SAMPLE,
+            usize::MAX,
             |token| {
                 sso.list_permission_sets()
                     .instance_arn(instance_arn)
@@ -461,13 +472,13 @@ impl Probe {
         let mut tries = Vec::new();
         let mut accounts_seen = Vec::new();
         let mut pairs = Vec::new();
-        for permission_set in permission_sets.iter().take(SAMPLE) {
+        for permission_set in spread(permission_sets, SAMPLE) {
             let listed = list_limited(
                 gate,
                 &self.retry,
                 "sso:ListAccountsForProvisionedPermissionSet",
-                SAMPLE,
-                1,
+                SAMPLE_PAGES,
+                usize::MAX,
                 |token| {
                     sso.list_accounts_for_provisioned_permission_set()
                         .instance_arn(instance_arn)
@@ -485,10 +496,11 @@ impl Probe {
             )
             .await;
             match listed {
-                Ok((count, first)) => {
+                Ok((count, accounts)) => {
                     accounts_seen.push(count.seen);
-                    if let Some(account) = first.into_iter().next() {
-                        pairs.push((account, permission_set.clone()));
+                    // The middle account: the first of a listing is often the busiest one.
+                    if let Some(account) = accounts.get(accounts.len() / 2) {
+                        pairs.push((account.clone(), permission_set.clone()));
                     }
                 }
                 Err(failure) => {
@@ -508,7 +520,7 @@ impl Probe {
                 gate,
                 &self.retry,
                 "sso:ListAccountAssignments",
-                SAMPLE,
+                SAMPLE_PAGES,
                 0,
                 |token| {
                     sso.list_account_assignments()
@@ -755,8 +767,8 @@ impl Simulator {
             ("sts", ["assumed-role", role, _session]) => vec![principal(&format!("role/{role}"))],
             _ => {
                 return Simulator::Unavailable(format!(
-                    "the IAM policy simulator takes IAM users and roles, and the caller is {}",
-                    resource.split('/').next().unwrap_or("something else")
+                    "the IAM policy simulator takes IAM users and roles, and the caller ({}) is neither",
+                    caller.arn
                 ))
             }
         };

@@ -111,7 +111,7 @@ pub fn render_text(report: &Report, budgets: &Budgets) -> String {
             };
             let _ = writeln!(
                 out,
-                "  {about} {} (account, permission set) pairs holding {about} {} assignments (from a sample)",
+                "  about {} (account, permission set) pairs holding about {} assignments (extrapolated from a few; can be off several-fold when a few pairs hold most)",
                 thousands(estimate.pairs),
                 thousands(estimate.assignments)
             );

@@ -614,6 +614,7 @@ fn every_policy_allows_exactly_what_its_mode_calls() {
         "\n{}\nRegenerate with `CUTOVER_BLESS_IAM=1 cargo test --lib permissions::derive` and review the diff.\n",
         differences.join("\n")
     );
+    readme_shows_the_migrate_policy_as_it_is();
 }
 
 #[test]
@@ -711,5 +712,30 @@ fn generated_documents_are_valid_policies_with_scoped_iam_statements() {
     assert_eq!(
         roles["Resource"][0],
         "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*"
+    );
+}
+
+/// The runbook in the README shows the migrate policy in full: it must be the file's. Called
+/// by the main test after the policies are checked (or regenerated).
+fn readme_shows_the_migrate_policy_as_it_is() {
+    let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).expect("read README.md");
+    let start_marker = "<summary><code>cutover iam-policy migrate</code></summary>\n\n```json\n";
+    let start = readme
+        .find(start_marker)
+        .expect("the README's migrate policy block")
+        + start_marker.len();
+    let end = start + readme[start..].find("```\n").expect("the block's end");
+    // From the file, not the compiled-in copy: a bless in the same run has just rewritten it.
+    let policy = std::fs::read_to_string(policy_path(Mode::Migrate)).expect("read the policy");
+    let policy = policy.as_str();
+    if std::env::var_os("CUTOVER_BLESS_IAM").is_some() {
+        let updated = format!("{}{}{}", &readme[..start], policy, &readme[end..]);
+        std::fs::write(&readme_path, updated).expect("write README.md");
+        return;
+    }
+    assert!(
+        readme[start..end] == *policy,
+        "README.md shows another migrate policy than assets/iam/migrate.json: regenerate with `CUTOVER_BLESS_IAM=1 cargo test --lib permissions::derive`"
     );
 }
