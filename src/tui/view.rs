@@ -494,27 +494,43 @@ fn render_message(app: &App, frame: &mut Frame, theme: &Theme) {
     if area.height < 4 || width < 10 {
         return;
     }
-    let text = format!(" {message} ");
-    let chars: Vec<char> = text.chars().collect();
-    let rows: Vec<String> = if chars.len() <= width {
-        vec![text]
-    } else {
-        let first: String = chars[..width].iter().collect();
-        let rest = &chars[width..];
-        let second: String = if rest.len() + 1 > width {
-            rest[..width - 2].iter().collect::<String>() + "…"
-        } else {
-            rest.iter().collect()
-        };
-        vec![first, format!(" {second}")]
-    };
+    let rows = message_rows(message, width);
     let bottom = area.y + area.height - 2;
     for (i, row) in rows.iter().enumerate() {
         let y = bottom + 1 - rows.len() as u16 + i as u16;
-        let at = Rect::new(area.x + 1, y, row.chars().count() as u16, 1);
+        let at = Rect::new(area.x + 1, y, row.chars().count().min(width) as u16, 1);
         frame.render_widget(Clear, at);
         frame.render_widget(Line::styled(row.clone(), theme.accent), at);
     }
+}
+
+/// A message in at most two rows of `width` cells, broken between words; what does not fit
+/// ends in `…`.
+fn message_rows(message: &str, width: usize) -> Vec<String> {
+    let text = format!(" {message} ");
+    if text.chars().count() <= width {
+        return vec![text];
+    }
+    let chars: Vec<char> = text.chars().collect();
+    // The last space that leaves the first row within the width.
+    let cut = chars[..width]
+        .iter()
+        .rposition(|c| *c == ' ')
+        .filter(|&i| i > width / 2)
+        .unwrap_or(width);
+    let first: String = chars[..cut].iter().collect();
+    let rest: String = chars[cut..]
+        .iter()
+        .collect::<String>()
+        .trim_start()
+        .to_owned();
+    let second = if rest.chars().count() + 1 > width {
+        format!(" {}…", rest.chars().take(width - 2).collect::<String>())
+    } else {
+        format!(" {rest}")
+    };
+    let first = if cut < width { first + " " } else { first };
+    vec![first, second]
 }
 
 /// Quitting while an apply or cleanup runs: stop it first?
@@ -533,4 +549,26 @@ fn render_quit_question(app: &App, frame: &mut Frame, theme: &Theme) {
         Line::styled("n or esc: keep it running.", theme.dim),
     ];
     super::widgets::popup::render(frame, " Quit ", lines, 76, 8);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message_rows;
+
+    #[test]
+    fn a_long_message_breaks_between_words_into_two_rows() {
+        assert_eq!(message_rows("saved", 20), vec![" saved "]);
+        let rows = message_rows("read-only: press W to enable writes for this session", 30);
+        assert_eq!(
+            rows,
+            vec![
+                " read-only: press W to enable ",
+                " writes for this session "
+            ]
+        );
+        assert!(rows.iter().all(|r| r.chars().count() <= 30));
+        let rows = message_rows(&"word ".repeat(40), 30);
+        assert!(rows[1].ends_with('…'), "{rows:?}");
+        assert!(rows.iter().all(|r| r.chars().count() <= 30), "{rows:?}");
+    }
 }

@@ -138,7 +138,7 @@ fn a_while_read_only_says_how_to_enable_writes() {
     assert!(app.apply.screen.is_none());
     let text = screen(&app);
     assert!(text.contains("READ-ONLY"), "{text}");
-    assert!(text.contains("press W (or :write)"), "{text}");
+    assert!(text.contains("press W (or :enable-writes)"), "{text}");
     insta::assert_snapshot!(text);
 }
 
@@ -151,9 +151,17 @@ fn enabling_writes_asks_first_and_the_header_says_so() {
     assert!(!app.apply.writes_enabled);
     assert!(screen(&app).contains("READ-ONLY"));
 
-    // `:write` asks too.
+    // `:enable-writes` (any unambiguous prefix) asks too; `:write` is the plan, as in vim.
     key(&mut app, KeyCode::Char(':'));
-    type_text(&mut app, "write");
+    type_text(&mut app, "w");
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::WriteFile { path, .. }] if path.ends_with("plan.json")),
+        "{effects:?}"
+    );
+    assert!(app.overlays.is_empty());
+    key(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "en");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.overlays, vec![Overlay::EnableWrites]);
     key(&mut app, KeyCode::Char('y'));
@@ -257,7 +265,7 @@ fn progress_with_a_failure_and_its_hint() {
     assert!(text.contains("3.0 ops/s"), "{text}");
     assert!(text.contains("4 throttled (retried)"), "{text}");
     assert!(
-        text.contains("rerun with --retry-failed"),
+        text.contains("then A runs the plan again"),
         "the hint: {text}"
     );
     insta::assert_snapshot!(text);
@@ -553,7 +561,7 @@ fn cutover_demo_applies_pauses_stops_and_resumes_in_a_terminal() {
     run.send("7");
     run.wait_for("B accept exact");
     run.send("A");
-    run.wait_for("press W (or :write)");
+    run.wait_for("press W (or :enable-writes)");
     run.send("B");
     run.wait_for("(y/n)");
     run.send("y");

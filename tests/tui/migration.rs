@@ -161,7 +161,7 @@ fn assert_preview_matches_a_fresh_plan(app: &App) {
 fn the_mapping_screen_at_the_start() {
     let app = demo_app();
     let text = screen(&app, WIDTH, HEIGHT);
-    assert!(text.contains("MIGRATION"), "{text}");
+    assert!(text.contains("MAPPING · mapping in memory"), "{text}");
     assert!(text.contains("0/"), "nothing is mapped yet: {text}");
     insta::assert_snapshot!(text);
     assert_preview_matches_a_fresh_plan(&app);
@@ -582,7 +582,7 @@ fn pane_7_opens_from_the_browse_panes_and_esc_goes_back() {
     key(&mut app, KeyCode::Esc);
     assert_ne!(app.screen, Screen::Mapping);
     let browse = screen(&app, WIDTH, HEIGHT);
-    assert!(browse.contains(" 7 Migration "), "{browse}");
+    assert!(browse.contains(" 7 Mapping "), "{browse}");
     assert!(browse.contains("USER NAME"), "{browse}");
     key(&mut app, KeyCode::Char('7'));
     assert_eq!(app.screen, Screen::Mapping);

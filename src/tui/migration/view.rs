@@ -632,8 +632,22 @@ fn render_footer(app: &App, m: &Migration, frame: &mut Frame, area: Rect, theme:
             Span::styled("▏  ⏎ keep · esc clear", theme.dim),
         ])
     } else {
+        // Most needed first: a narrow terminal leaves out the hints at the end (? lists all).
+        let order = |b: &&keymap::Binding| match b.action {
+            Action::Map(MapAction::Accept) => 0,
+            Action::Map(MapAction::NoSuccessor) => 1,
+            Action::Map(MapAction::Pick) => 2,
+            Action::Map(MapAction::WritePlan) => 3,
+            Action::OpenApply => 4,
+            _ => 5,
+        };
+        let mut bindings: Vec<&keymap::Binding> = keymap::MIGRATION_BINDINGS
+            .iter()
+            .filter(|b| b.hint)
+            .collect();
+        bindings.sort_by_key(order);
         let mut hints = Hints::new();
-        for b in keymap::MIGRATION_BINDINGS.iter().filter(|b| b.hint) {
+        for b in bindings {
             hints.push(b.label, hint_text(b, m));
         }
         hints.push("?", "help").push("q", "quit");
