@@ -3,6 +3,7 @@
 pub mod call;
 pub mod connect;
 mod convert;
+pub mod doctor;
 pub mod loader;
 pub mod pacing;
 pub mod seed;

@@ -7,6 +7,7 @@ mod common;
 
 mod apply;
 mod cleanup;
+mod doctor;
 mod export;
 mod sdk_replay;
 mod writer;
