@@ -8,6 +8,7 @@ pub mod apply;
 pub mod aws;
 pub mod backend;
 pub mod cli;
+pub mod directory;
 pub mod fixture;
 pub mod fsio;
 pub mod humanize;

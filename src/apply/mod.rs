@@ -1,6 +1,7 @@
 //! Applying a plan: the executor, its journal, and the check that the plan is not stale.
 
 pub mod cleanup;
+pub mod directory;
 pub mod drift;
 pub mod executor;
 pub mod hints;

@@ -3,6 +3,8 @@
 pub mod call;
 pub mod connect;
 mod convert;
+mod directory;
+mod listing;
 pub mod loader;
 pub mod pacing;
 pub mod seed;

@@ -2,12 +2,15 @@
 
 mod apply;
 mod audit;
+mod bulk;
 mod cleanup;
 mod dev;
+pub mod directory;
 mod export;
 pub mod logging;
 mod map;
 mod plan;
+mod principal;
 mod progress;
 mod verify;
 
@@ -38,6 +41,8 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Parsed once per run: the size of its largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Browse the live instance, or a snapshot file, in the terminal UI (read-only).
@@ -60,6 +65,17 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// List the old identity source's leftover users and groups that hold no access any more, and delete them after typed confirmation (journaled).
     Cleanup(cleanup::CleanupArgs),
+    /// Create, change, delete and list identity store users (journaled; writes after typed confirmation).
+    #[command(subcommand)]
+    User(principal::UserCommand),
+    /// Create, change, delete groups, add and remove members, list members (journaled; writes after typed confirmation).
+    #[command(subcommand)]
+    Group(principal::GroupCommand),
+    /// The directory in bulk: apply a CSV of changes, or restore a baseline's users, groups and memberships.
+    #[command(subcommand)]
+    Directory(bulk::DirectoryCommand),
+    /// Check what the identity source provisioned against a CSV of expected users and groups: exit 1 when anything is missing (read-only).
+    ProvisioningCheck(bulk::CheckArgs),
     /// Developer tools: synthetic organizations for tests, demos and benchmarks.
     #[command(subcommand)]
     Dev(dev::DevCommand),
@@ -129,13 +145,22 @@ async fn load_live(live: &LiveArgs, show_progress: bool) -> anyhow::Result<LoadO
 /// (e.g. an apply with failed operations), after it said why.
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     use std::process::ExitCode;
-    if let Some(Command::Apply(args)) = cli.command {
-        return Ok(match apply::run(&cli.live, args).await? {
-            apply::Outcome::Complete => ExitCode::SUCCESS,
-            apply::Outcome::Incomplete => ExitCode::from(1),
-        });
-    }
-    let () = match cli.command {
+    let command = match cli.command {
+        Some(Command::Apply(args)) => {
+            return Ok(match apply::run(&cli.live, args).await? {
+                apply::Outcome::Complete => ExitCode::SUCCESS,
+                apply::Outcome::Incomplete => ExitCode::from(1),
+            })
+        }
+        Some(Command::User(command)) => return principal::run_user(&cli.live, command).await,
+        Some(Command::Group(command)) => return principal::run_group(&cli.live, command).await,
+        Some(Command::Directory(command)) => return bulk::run(&cli.live, command).await,
+        Some(Command::ProvisioningCheck(args)) => {
+            return bulk::provisioning_check(&cli.live, args).await
+        }
+        other => other,
+    };
+    let () = match command {
         None => tui::run(Source::Live(cli.live.options())).await,
         Some(Command::Tui(args)) => match args.snapshot {
             Some(path) => tui::run(Source::Snapshot(path)).await,
@@ -149,7 +174,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Some(Command::Verify(args)) => verify::run(&cli.live, args).await,
         Some(Command::Cleanup(args)) => cleanup::run(&cli.live, args).await,
         Some(Command::Dev(command)) => dev::run(&cli.live, command).await,
-        Some(Command::Apply(_)) => unreachable!("handled above"),
+        Some(
+            Command::Apply(_)
+            | Command::User(_)
+            | Command::Group(_)
+            | Command::Directory(_)
+            | Command::ProvisioningCheck(_),
+        ) => unreachable!("handled above"),
     }?;
     Ok(ExitCode::SUCCESS)
 }
