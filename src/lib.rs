@@ -15,5 +15,4 @@ pub mod humanize;
 pub mod mapping;
 pub mod model;
 pub mod plan;
-pub mod testkit;
 pub mod tui;
