@@ -11,6 +11,7 @@ pub mod apply;
 pub mod aws;
 pub mod backend;
 pub mod cli;
+pub mod directory;
 pub mod doctor;
 pub mod fixture;
 pub mod fsio;
