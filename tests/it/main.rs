@@ -7,6 +7,7 @@ mod common;
 
 mod apply;
 mod cleanup;
+mod directory;
 mod doctor;
 mod export;
 mod sdk_replay;
