@@ -151,12 +151,10 @@ fn the_policies_grant_what_the_doctor_checks() {
                 continue;
             }
             for action in capability.actions() {
-                // Directory writes beyond deletes come with the directory commands (issue 12),
-                // permission-set provisioning with the organization work (issue 13).
-                let pending = matches!(
-                    capability,
-                    Capability::WriteDirectory | Capability::ProvisionPermissionSets
-                );
+                // Permission-set provisioning comes with the organization work (issue 13);
+                // migrate's optional directory writes are the deletes of cleanup only.
+                let pending = capability == Capability::ProvisionPermissionSets
+                    || (capability == Capability::WriteDirectory && mode != Mode::Directory);
                 assert!(
                     pending || allowed.iter().any(|a| a == action),
                     "{} needs {action} for {}",

@@ -22,6 +22,10 @@ use std::path::{Path, PathBuf};
 const EVERY_MODE: &[Mode] = &Mode::ALL;
 /// The modes that run `apply`.
 const APPLY: &[Mode] = &[Mode::Migrate, Mode::Organization];
+/// The modes that write the Identity Center directory.
+const DIRECTORY: &[Mode] = &[Mode::Directory];
+/// The modes that delete users and groups: the directory commands and `cutover cleanup`.
+const CLEANUP: &[Mode] = &[Mode::Migrate, Mode::Directory, Mode::Organization];
 
 /// Which modes can reach the SDK calls of each function of `src/aws`: (file, function, modes);
 /// the function `*` stands for every function of the file. A new SDK call in a listed function
@@ -35,12 +39,20 @@ const REACH: &[(&str, &str, &[Mode])] = &[
     ("writer.rs", "list_application", APPLY),
     ("writer.rs", "start", APPLY),
     ("writer.rs", "status", APPLY),
-    // `cutover cleanup` (migrate) and the directory commands delete users and groups.
-    (
-        "writer.rs",
-        "delete_principal",
-        &[Mode::Migrate, Mode::Directory, Mode::Organization],
-    ),
+    // Listings shared by the loader and the directory commands.
+    ("listing.rs", "*", EVERY_MODE),
+    // `cutover user groups`: a read.
+    ("directory.rs", "list_groups_of", EVERY_MODE),
+    // The directory commands (`cutover user|group …`, `directory apply|restore`).
+    ("directory.rs", "create_user", DIRECTORY),
+    ("directory.rs", "update_user", DIRECTORY),
+    // `cutover cleanup` (migrate) deletes users and groups through these too.
+    ("directory.rs", "delete_user", CLEANUP),
+    ("directory.rs", "create_group", DIRECTORY),
+    ("directory.rs", "update_group", DIRECTORY),
+    ("directory.rs", "delete_group", CLEANUP),
+    ("directory.rs", "add_member", DIRECTORY),
+    ("directory.rs", "remove_member", DIRECTORY),
     // `cutover dev seed` builds test worlds in the emulator, never a customer's instance.
     ("seed.rs", "*", &[]),
 ];
