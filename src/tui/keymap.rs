@@ -256,7 +256,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "7",
         short: "mapping",
         action: Action::OpenMigration,
-        help: "migration: map old principals, see the changeset (with a baseline)",
+        help: "the mapping screen: map old principals, see the changeset (with a baseline)",
         hint: false,
         scope: Scope::Browse,
     },

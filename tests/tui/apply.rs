@@ -609,3 +609,52 @@ fn help_lists_the_apply_keys() {
     assert!(!screen(&app).contains("Apply keys"));
     assert_eq!(app.apply_screen().unwrap().stage, Stage::Running);
 }
+
+#[test]
+fn at_80x24_the_confirmation_keeps_the_marker_and_the_prompt() {
+    let (mut app, _) = at_confirmation();
+    let text = screen_at(&mut app, 80, 24);
+    let first = text.lines().next().unwrap();
+    assert!(first.contains("APPLY WRITES ENABLED"), "{first}");
+    assert!(text.contains("Type the instance id"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn at_80x24_the_progress_keeps_marker_eta_failures_and_status() {
+    let (mut app, _) = confirmed();
+    partway(&mut app);
+    let text = screen_at(&mut app, 80, 24);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains("applying 30/304"), "{}", lines[0]);
+    assert!(
+        lines[3].contains("ETA ") && lines[3].contains("1 failed"),
+        "{}",
+        lines[3]
+    );
+    assert!(text.contains("STATUS"), "{text}");
+    assert!(text.contains("SUCCEEDED"), "{text}");
+    assert!(text.contains("? help") && text.contains("q quit"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn at_80x24_the_quit_question_and_the_help_fit() {
+    let (mut app, _) = confirmed();
+    partway(&mut app);
+    key(&mut app, KeyCode::Char('q'));
+    let text = screen_at(&mut app, 80, 24);
+    assert!(text.contains("Stop the run and quit? (y/n)"), "{text}");
+    insta::assert_snapshot!("quit_question_80x24", text);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('?'));
+    let text = screen_at(&mut app, 80, 24);
+    for binding in cutover::tui::keymap::APPLY_BINDINGS {
+        assert!(
+            text.contains(binding.label),
+            "missing {}: {text}",
+            binding.label
+        );
+    }
+    insta::assert_snapshot!("apply_help_80x24", text);
+}

@@ -396,3 +396,11 @@ async fn after_an_apply_the_leftovers_are_deleted_and_journaled() {
         gone_before + to_delete.len()
     );
 }
+
+#[test]
+fn at_80x24_the_list_and_its_keys_fit() {
+    let mut app = listed();
+    let text = screen_at(&mut app, 80, 24);
+    assert!(text.contains("? help") && text.contains("q quit"), "{text}");
+    insta::assert_snapshot!(text);
+}

@@ -755,3 +755,31 @@ fn cutover_map_in_a_terminal_creates_the_mapping_file_on_the_first_edit() {
     let ended = run.end();
     assert!(ended.status.success(), "{:?}", ended.status);
 }
+
+#[test]
+fn at_80x24_the_mapping_screen_keeps_its_state_and_keys_and_help_scrolls() {
+    let mut app = app_with(None, 80, 24);
+    let text = screen(&app, 80, 24);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains("mapping in memory"), "{}", lines[0]);
+    assert!(lines[1].contains("7 Mapping"), "{}", lines[1]);
+    for hint in [
+        "⏎ accept",
+        "n no successor",
+        "w write plan",
+        "A apply",
+        "? help",
+        "q quit",
+    ] {
+        assert!(lines[23].contains(hint), "{hint}: {}", lines[23]);
+    }
+    key(&mut app, KeyCode::Char('?'));
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("j/k scroll"), "{text}");
+    insta::assert_snapshot!("mapping_help_80x24", text);
+    // e is a key of the browse panes: it says so instead of doing nothing.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('e'));
+    let message = app.message.clone().unwrap();
+    assert!(message.contains("works on panes 1-6"), "{message}");
+}

@@ -491,3 +491,136 @@ fn a_live_load_that_fails_after_its_first_parts_says_so_under_them() {
     assert_eq!(effects, vec![Effect::Reload]);
     assert!(!screen(&tui, WIDTH, HEIGHT).contains("loading failed"));
 }
+
+#[test]
+fn at_80x24_help_wraps_and_scrolls_to_every_key() {
+    let mut tui = demo_app(80, 24);
+    key(&mut tui, KeyCode::Char('?'));
+    let first = screen(&tui, 80, 24);
+    assert!(first.contains("j/k scroll · 1-22 of 31"), "{first}");
+    insta::assert_snapshot!("help_80x24_top", first);
+    key(&mut tui, KeyCode::Char('G'));
+    let last = screen(&tui, 80, 24);
+    assert!(last.contains("^c  quit"), "{last}");
+    let mut seen = first.clone();
+    seen.push_str(&last);
+    for binding in cutover::tui::keymap::BINDINGS {
+        let label = format!("{}  ", binding.label);
+        assert!(seen.contains(&label), "missing {}", binding.label);
+    }
+    // q closes the help, it does not quit.
+    key(&mut tui, KeyCode::Char('q'));
+    assert!(!tui.help_shown() && !tui.quit);
+}
+
+#[test]
+fn the_command_line_completes_matches_prefixes_takes_a_filter_and_remembers() {
+    let mut tui = demo_app(80, 24);
+    key(&mut tui, KeyCode::Char(':'));
+    type_text(&mut tui, "gr");
+    key(&mut tui, KeyCode::Tab);
+    assert_eq!(tui.input, "groups ");
+    let text = screen(&tui, 80, 24);
+    assert!(text.lines().last().unwrap().contains(":groups ▏"), "{text}");
+    key(&mut tui, KeyCode::Enter);
+    assert_eq!(tui.pane_kind().title(), "Groups");
+    // A pane command with a filter.
+    key(&mut tui, KeyCode::Char(':'));
+    type_text(&mut tui, "user hana.ng");
+    key(&mut tui, KeyCode::Enter);
+    assert_eq!(tui.pane_kind().title(), "Users");
+    assert_eq!(tui.view().query, "hana.ng");
+    assert!(screen(&tui, 80, 24).contains("hana.nguyen"));
+    // ↑ brings the last command back; readline keys edit it.
+    key(&mut tui, KeyCode::Char(':'));
+    key(&mut tui, KeyCode::Up);
+    assert_eq!(tui.input, "user hana.ng");
+    tui.update(AppEvent::Key(KeyEvent::new(
+        KeyCode::Char('w'),
+        KeyModifiers::CONTROL,
+    )));
+    assert_eq!(tui.input, "user ");
+    tui.update(AppEvent::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    assert_eq!(tui.input, "");
+    // An ambiguous prefix says what it could be; an unknown one lists the commands.
+    type_text(&mut tui, "e");
+    key(&mut tui, KeyCode::Enter);
+    let message = tui.message.clone().unwrap();
+    assert!(message.contains(":enable-writes :export"), "{message}");
+    key(&mut tui, KeyCode::Char(':'));
+    type_text(&mut tui, "nope");
+    key(&mut tui, KeyCode::Enter);
+    let text = screen(&tui, 80, 24);
+    assert!(text.contains("unknown command :nope"), "{text}");
+    assert!(
+        text.lines().last().unwrap().contains("? help"),
+        "the message leaves the key hints in view: {text}"
+    );
+    insta::assert_snapshot!("unknown_command_80x24", text);
+}
+
+#[test]
+fn readline_keys_edit_the_filter() {
+    let mut tui = demo_app(WIDTH, HEIGHT);
+    key(&mut tui, KeyCode::Char('/'));
+    type_text(&mut tui, "account:prod ps:admin");
+    tui.update(AppEvent::Key(KeyEvent::new(
+        KeyCode::Char('w'),
+        KeyModifiers::CONTROL,
+    )));
+    assert_eq!(tui.view().query, "account:prod ");
+    tui.update(AppEvent::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    assert_eq!(tui.view().query, "");
+}
+
+#[test]
+fn an_unknown_column_says_which_columns_exist() {
+    let mut tui = demo_app(80, 24);
+    key(&mut tui, KeyCode::Char('5'));
+    key(&mut tui, KeyCode::Char('/'));
+    type_text(&mut tui, "foo:bar");
+    key(&mut tui, KeyCode::Enter);
+    let text = screen(&tui, 80, 24);
+    assert!(
+        text.contains("no column is called \"foo\" (columns: account, ps, type, principal"),
+        "{text}"
+    );
+}
+
+#[test]
+fn keys_of_other_screens_and_of_tables_say_where_they_work() {
+    let mut tui = demo_app(WIDTH, HEIGHT);
+    key(&mut tui, KeyCode::Char('A'));
+    let message = tui.message.clone().unwrap();
+    assert!(message.contains("works on the mapping screen"), "{message}");
+    // Inside a detail view, filter, sort and export say they work on the table.
+    key(&mut tui, KeyCode::Enter);
+    assert!(!tui.stack.is_empty());
+    for code in [KeyCode::Char('/'), KeyCode::Char('s'), KeyCode::Char('e')] {
+        assert!(key(&mut tui, code).is_empty());
+        let message = tui.message.clone().unwrap();
+        assert!(message.contains("esc closes the detail"), "{message}");
+    }
+    assert_eq!(tui.mode, Mode::Browse);
+}
+
+#[test]
+fn at_80x24_the_writes_question_fits_and_q_answers_no() {
+    let mut tui = demo_app(80, 24);
+    tui.apply.target = cutover::tui::apply_screen::ApplyTarget::Demo;
+    key(&mut tui, KeyCode::Char('W'));
+    let text = screen(&tui, 80, 24);
+    assert!(
+        text.contains("Enable writes for this session? (y/n)"),
+        "{text}"
+    );
+    insta::assert_snapshot!("writes_question_80x24", text);
+    key(&mut tui, KeyCode::Char('q'));
+    assert!(tui.overlays.is_empty() && !tui.quit && !tui.apply.writes_enabled);
+}

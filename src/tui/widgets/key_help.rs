@@ -1,6 +1,6 @@
 //! The `?` popup every screen shows: one entry per binding of the screen on show, from the
 //! table that also drives the keys and the footer. Descriptions wrap; when the entries do not
-//! fit, the popup scrolls (its title says how).
+//! fit, the popup scrolls (its bottom border says how).
 
 use crate::tui::keymap::{self, Action, Binding};
 use crate::tui::screen::Screen;
@@ -118,22 +118,18 @@ impl Help {
                 ])
             })
             .collect();
-        let title = if lines.len() > rows {
-            format!(
-                "{}· j/k scroll: {}-{} of {} ",
-                self.title,
+        let mut block = Block::default().borders(Borders::ALL).title(self.title);
+        if lines.len() > rows {
+            // At the bottom, where a narrow terminal does not cut it off with the title.
+            block = block.title_bottom(format!(
+                " j/k scroll · {}-{} of {} ",
                 offset + 1,
                 (offset + rows).min(lines.len()),
                 lines.len()
-            )
-        } else {
-            self.title.to_owned()
-        };
+            ));
+        }
         frame.render_widget(Clear, popup);
-        frame.render_widget(
-            Paragraph::new(shown).block(Block::default().borders(Borders::ALL).title(title)),
-            popup,
-        );
+        frame.render_widget(Paragraph::new(shown).block(block), popup);
     }
 }
 

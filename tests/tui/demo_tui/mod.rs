@@ -54,6 +54,14 @@ pub fn screen(app: &App) -> String {
     terminal.backend().to_string()
 }
 
+/// The app resized to `width` x `height` (as the terminal would tell it), drawn at that size.
+pub fn screen_at(app: &mut App, width: u16, height: u16) -> String {
+    app.update(AppEvent::Resize(width, height));
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| view::render(app, frame)).unwrap();
+    terminal.backend().to_string()
+}
+
 pub fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
     app.update(AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
