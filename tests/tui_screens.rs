@@ -265,7 +265,7 @@ fn export_writes_the_filtered_table_as_csv() {
     key(&mut tui, KeyCode::Enter);
     let visible = tui.view().visible.len();
     let effects = key(&mut tui, KeyCode::Char('e'));
-    let [Effect::WriteFile { path, contents }] = effects.as_slice() else {
+    let [Effect::WriteNewFile { path, contents }] = effects.as_slice() else {
         panic!("{effects:?}");
     };
     assert!(path.to_string_lossy().starts_with("cutover-users-"));

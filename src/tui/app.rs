@@ -130,6 +130,11 @@ pub enum Effect {
         path: PathBuf,
         contents: String,
     },
+    /// A file that must not replace another (an export): refused when the name exists.
+    WriteNewFile {
+        path: PathBuf,
+        contents: String,
+    },
     /// The apply screen's work (prepare, start, pause, stop).
     Apply(super::apply_screen::ApplyCommand),
     /// The cleanup screen's work (select, delete).
@@ -797,7 +802,11 @@ impl App {
         let _ = writer.write_record(&header);
         for &row in &self.view().visible {
             let cells = table.row(row as usize);
-            let _ = writer.write_record(cells.iter().map(|cell| cell.as_bytes()));
+            let _ = writer.write_record(
+                cells
+                    .iter()
+                    .map(|cell| crate::text::csv_cell(cell).into_owned()),
+            );
         }
         let contents = writer
             .into_inner()
@@ -806,13 +815,15 @@ impl App {
         let name = format!(
             "cutover-{}-{}.csv",
             table.kind.title().to_lowercase().replace(' ', "-"),
-            chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+            // Milliseconds: two exports within a second are two files (and an existing file
+            // is never replaced: the write refuses it).
+            chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
         );
         self.message = Some(format!(
             "exported {} rows to {name}",
             self.view().visible.len()
         ));
-        vec![Effect::WriteFile {
+        vec![Effect::WriteNewFile {
             path: PathBuf::from(name),
             contents,
         }]
