@@ -15,6 +15,5 @@ pub mod lock;
 pub mod mapping;
 pub mod model;
 pub mod plan;
-pub mod testkit;
 pub mod text;
 pub mod tui;

@@ -31,45 +31,66 @@ pub fn at_least_one(text: &str) -> Result<u32, String> {
     }
 }
 
+/// The parts of an endpoint URL cutover checks: its scheme and its host.
+struct Endpoint<'a> {
+    scheme: &'a str,
+    host: &'a str,
+}
+
+/// `scheme://[userinfo@]host[:port][/path…]`, the shape of every endpoint URL; `None` for
+/// anything else.
+fn split_endpoint(text: &str) -> Option<Endpoint<'_>> {
+    let (scheme, rest) = text.split_once("://")?;
+    if scheme.is_empty()
+        || !scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(bracketed) = host_port.strip_prefix('[') {
+        bracketed.split_once(']')?.0
+    } else {
+        host_port.split(':').next().unwrap_or_default()
+    };
+    Some(Endpoint { scheme, host })
+}
+
 /// `--endpoint-url`: an http or https URL with a host.
 pub fn endpoint_url(text: &str) -> Result<String, String> {
-    let uri: hyper::Uri = text
-        .parse()
-        .map_err(|e| format!("{text:?} is not a URL ({e}); give e.g. http://127.0.0.1:5000"))?;
-    match uri.scheme_str() {
-        Some("http" | "https") => {}
-        Some(other) => {
-            return Err(format!(
-                "{other}:// is not an endpoint cutover can use; give an http:// or https:// URL"
-            ))
-        }
-        None => {
-            return Err(format!(
-            "{text:?} has no scheme; give an http:// or https:// URL, e.g. http://127.0.0.1:5000"
-        ))
-        }
+    let Some(endpoint) = split_endpoint(text.trim()) else {
+        return Err(format!(
+            "{text:?} is not a URL; give an http:// or https:// URL, e.g. http://127.0.0.1:5000"
+        ));
+    };
+    if !matches!(endpoint.scheme, "http" | "https") {
+        return Err(format!(
+            "{}:// is not an endpoint cutover can use; give an http:// or https:// URL",
+            endpoint.scheme
+        ));
     }
-    if uri.host().is_none_or(str::is_empty) {
+    if endpoint.host.is_empty() || endpoint.host.chars().any(char::is_whitespace) {
         return Err(format!(
             "{text:?} names no host; give e.g. http://127.0.0.1:5000"
         ));
     }
-    Ok(text.to_owned())
+    Ok(text.trim().to_owned())
 }
 
 /// True when `url` is plain http to a host other than this machine: the signed requests,
 /// the session token among their headers, travel unencrypted.
 pub fn is_plaintext_remote(url: &str) -> bool {
-    let Ok(uri) = url.parse::<hyper::Uri>() else {
+    let Some(endpoint) = split_endpoint(url.trim()) else {
         return false;
     };
-    if uri.scheme_str() != Some("http") {
+    if !endpoint.scheme.eq_ignore_ascii_case("http") {
         return false;
     }
-    let host = uri.host().unwrap_or_default();
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host.to_ascii_lowercase().ends_with(".localhost")
+    let host = endpoint.host.to_ascii_lowercase();
+    let loopback = host == "localhost"
+        || host.ends_with(".localhost")
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
