@@ -15,6 +15,7 @@
 //! warning when the snapshot is incomplete, then one table per section.
 
 use super::report::{AuditReport, AuditRow, NoAccessRow, OrphanRow};
+use crate::text;
 use chrono::SecondsFormat;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -130,12 +131,19 @@ fn csv_writer(header: &[&str]) -> csv::Writer<Vec<u8>> {
     writer
 }
 
+/// Every cell through [`text::csv_cell`]: inert, and never a live spreadsheet formula.
 fn write_csv<I>(writer: &mut csv::Writer<Vec<u8>>, record: I)
 where
     I: IntoIterator,
-    I::Item: AsRef<[u8]>,
+    I::Item: AsRef<str>,
 {
-    writer.write_record(record).expect("CSV record to memory");
+    writer
+        .write_record(
+            record
+                .into_iter()
+                .map(|cell| text::csv_cell(cell.as_ref()).into_owned()),
+        )
+        .expect("CSV record to memory");
 }
 
 fn finish_csv(writer: csv::Writer<Vec<u8>>) -> String {
@@ -182,7 +190,7 @@ pub fn to_json(report: &AuditReport<'_>) -> String {
     }
     .expect("report rows always serialize");
     text.push('\n');
-    text
+    crate::text::json(text)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -386,7 +394,11 @@ fn name_or_id<'a>(name: &'a str, id: &'a str) -> &'a str {
 
 fn write_header(md: &mut String, header: &[&str]) {
     write_row(md, header.iter().copied());
-    write_row(md, header.iter().map(|_| "---"));
+    md.push('|');
+    for _ in header {
+        md.push_str(" --- |");
+    }
+    md.push('\n');
 }
 
 fn write_row<'a>(md: &mut String, cells: impl IntoIterator<Item = &'a str>) {
@@ -399,24 +411,15 @@ fn write_row<'a>(md: &mut String, cells: impl IntoIterator<Item = &'a str>) {
     md.push('\n');
 }
 
-/// Appends text made safe for a table cell: pipes would end the cell and line breaks the row;
-/// a backslash is doubled so that it cannot escape the pipe that follows it; `<` is written as
-/// an entity so that a name cannot inject HTML into the rendered page.
-fn push_cell(md: &mut String, text: &str) {
-    for c in text.trim().chars() {
-        match c {
-            '|' => md.push_str("\\|"),
-            '\\' => md.push_str("\\\\"),
-            '<' => md.push_str("&lt;"),
-            '\n' | '\r' => md.push(' '),
-            _ => md.push(c),
-        }
-    }
+/// Appends a name as text for a table cell: no markup, no HTML, no control character
+/// ([`text::markdown`]).
+fn push_cell(md: &mut String, cell: &str) {
+    md.push_str(&text::markdown(cell.trim()));
 }
 
-/// Text for a list item outside tables: on one line, without HTML.
-fn inline(text: &str) -> String {
-    text.replace(['\n', '\r'], " ").replace('<', "&lt;")
+/// Text for a list item outside tables, the same way.
+fn inline(cell: &str) -> String {
+    text::markdown(cell)
 }
 
 #[cfg(test)]
@@ -433,7 +436,7 @@ mod tests {
         assert_eq!(cell("a|b"), "a\\|b");
         assert_eq!(cell("a\\|b"), "a\\\\\\|b");
         assert_eq!(cell("two\nlines"), "two lines");
-        assert_eq!(cell("<script>"), "&lt;script>");
+        assert_eq!(cell("<script>"), "&lt;script&gt;");
         assert_eq!(cell("  padded "), "padded");
     }
 

@@ -210,7 +210,7 @@ pub async fn execute<W: Writer>(
     events: Option<mpsc::UnboundedSender<ApplyEvent>>,
 ) -> Result<ApplyReport, ApplyError> {
     let StartingPoint { prior, observed } = start;
-    let run_number = prior.runs + 1;
+    let run_number = prior.runs.saturating_add(1);
     journal.append(&Record::RunStarted {
         at: Utc::now(),
         run: run_number,

@@ -10,7 +10,7 @@ use crate::model::{Action, PrincipalType};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 #[cfg(unix)]
@@ -147,12 +147,11 @@ impl Record {
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
-    #[error("cannot use the journal {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    // The io error is part of the message, not a `source`: shown once, not twice.
+    #[error("cannot use the journal {path}: {error}; fix that (e.g. free disk space) and run the same command again to resume")]
+    Io { path: PathBuf, error: io::Error },
+    #[error(transparent)]
+    Locked(#[from] crate::lock::LockError),
     #[error("journal {path} line {line} is not a cutover journal record ({detail}): it was edited or damaged. Move it aside to start a fresh journal; every write is checked against AWS before it is made, so nothing is done twice")]
     Corrupt {
         path: PathBuf,
@@ -182,7 +181,7 @@ pub struct JournalContents {
 pub fn read(path: &Path) -> Result<JournalContents, JournalError> {
     let io_error = |source| JournalError::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     };
     let mut text = String::new();
     match File::open(path) {
@@ -216,17 +215,29 @@ pub fn read(path: &Path) -> Result<JournalContents, JournalError> {
 pub struct JournalWriter {
     path: PathBuf,
     file: File,
+    /// Held as long as the writer: one writer per journal.
+    _lock: crate::lock::RunLock,
 }
 
 impl JournalWriter {
     /// Opens (or creates, mode 0600) the journal for appending; a torn last line is cut off.
     pub fn open(path: &Path) -> Result<JournalWriter, JournalError> {
+        let lock = crate::lock::RunLock::acquire(path, "cutover (journal writer)")?;
+        Self::open_locked(path, lock)
+    }
+
+    /// Opens the journal under a lock the caller took earlier (to read the journal under it
+    /// too). Opened for append: every record lands at the end, whatever else has the file open.
+    pub fn open_locked(
+        path: &Path,
+        lock: crate::lock::RunLock,
+    ) -> Result<JournalWriter, JournalError> {
         let io_error = |source| JournalError::Io {
             path: path.to_owned(),
-            source,
+            error: source,
         };
         let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true);
+        options.read(true).append(true).create(true);
         #[cfg(unix)]
         options.mode(0o600);
         let mut file = options.open(path).map_err(io_error)?;
@@ -239,7 +250,6 @@ impl JournalWriter {
         if keep < text.len() {
             file.set_len(keep as u64).map_err(io_error)?;
         }
-        file.seek(SeekFrom::Start(keep as u64)).map_err(io_error)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             if let Ok(dir) = File::open(dir) {
                 let _ = dir.sync_all();
@@ -248,19 +258,23 @@ impl JournalWriter {
         Ok(JournalWriter {
             path: path.to_owned(),
             file,
+            _lock: lock,
         })
     }
 
     /// Writes one record and waits until it is on disk.
     pub fn append(&mut self, record: &Record) -> Result<(), JournalError> {
-        let mut line = serde_json::to_string(record).expect("journal records always serialize");
+        // Names (in forced drift lines) stay inert for whoever `cat`s the journal.
+        let mut line = crate::text::json(
+            serde_json::to_string(record).expect("journal records always serialize"),
+        );
         line.push('\n');
         self.file
             .write_all(line.as_bytes())
             .and_then(|()| self.file.sync_data())
-            .map_err(|source| JournalError::Io {
+            .map_err(|error| JournalError::Io {
                 path: self.path.clone(),
-                source,
+                error,
             })
     }
 
@@ -419,6 +433,40 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
+    }
+
+    #[test]
+    fn one_writer_per_journal_and_records_always_land_at_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let mut first = JournalWriter::open(&path).unwrap();
+        first.append(&started("sha256:a")).unwrap();
+        let refused = JournalWriter::open(&path)
+            .err()
+            .expect("a second writer is refused");
+        assert!(matches!(refused, JournalError::Locked(_)), "{refused}");
+        assert!(
+            refused.to_string().contains("in use by another cutover"),
+            "{refused}"
+        );
+        // Something else appending meanwhile (a hand edit, a copy): opened for append, the
+        // writer never overwrites it.
+        let mut other = OpenOptions::new().append(true).open(&path).unwrap();
+        other.write_all(b"{\"event\":\"intent\",\"at\":\"2026-12-07T00:00:00Z\",\"op\":7,\"action\":\"create\"}\n").unwrap();
+        first
+            .append(&Record::Intent {
+                at: at(),
+                op: 1,
+                action: Action::Create,
+            })
+            .unwrap();
+        drop(first);
+        let contents = read(&path).unwrap();
+        assert_eq!(contents.records.len(), 3);
+        assert!(
+            JournalWriter::open(&path).is_ok(),
+            "released with the writer"
+        );
     }
 
     #[test]

@@ -79,8 +79,12 @@ impl Verification<'_> {
     }
 
     /// The report for the terminal: remaining operations grouped by account (names from the
-    /// plan), how to finish, and provisioning changes.
+    /// plan), how to finish, and provisioning changes. Inert: names come from the IdP.
     pub fn render(&self, plan_path: &str) -> String {
+        crate::text::inert_lines(&self.render_raw(plan_path)).into_owned()
+    }
+
+    fn render_raw(&self, plan_path: &str) -> String {
         let mut out = String::new();
         if self.reached() {
             let _ = writeln!(

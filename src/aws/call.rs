@@ -69,6 +69,9 @@ pub struct CallFailure {
     pub code: Option<String>,
     pub message: String,
     pub attempts: u32,
+    /// No answer at all: the request could not be sent or timed out (an endpoint that cannot
+    /// be reached), as opposed to an answer that said no.
+    pub no_answer: bool,
 }
 
 impl CallFailure {
@@ -207,6 +210,10 @@ where
             code: error.code().map(str::to_owned),
             message: short_message(&error),
             attempts: attempt,
+            no_answer: matches!(
+                error,
+                SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
+            ),
         });
     }
 }
@@ -342,6 +349,7 @@ mod tests {
             code: Some(code.to_owned()),
             message: "no".to_owned(),
             attempts: 3,
+            no_answer: false,
         };
         let cases = [
             (FailureKind::AccessDenied, WriteErrorKind::AccessDenied),

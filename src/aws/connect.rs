@@ -140,7 +140,7 @@ pub async fn checked_config(options: &LiveOptions) -> Result<SdkConfig, BackendE
                 .to_owned(),
         ));
     }
-    check_credentials(&config).await?;
+    check_credentials(&config, options).await?;
     Ok(config)
 }
 
@@ -156,9 +156,41 @@ impl Clients {
     }
 }
 
-async fn check_credentials(config: &SdkConfig) -> Result<(), BackendError> {
+/// Where the SDK's credential chain looked, for a message that says what to provide.
+fn sources_tried(options: &LiveOptions) -> String {
+    match &options.profile {
+        Some(profile) => format!(
+            "the profile {:?} in ~/.aws/config and ~/.aws/credentials: keys, SSO, credential_process, role assumption",
+            crate::text::inert(profile)
+        ),
+        None => "environment variables (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), the default profile in ~/.aws/config and ~/.aws/credentials (keys, SSO, credential_process), web identity (AWS_WEB_IDENTITY_TOKEN_FILE), ECS container credentials, EC2 instance metadata".to_owned(),
+    }
+}
+
+/// An error and its sources as one short line of their Display texts: no Debug output, and
+/// not the kilobytes a chain of provider errors can hold.
+fn short_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    const LIMIT: usize = 300;
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    let line = crate::text::inert(&parts.join(": ").replace('\n', " ")).into_owned();
+    match line.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
+async fn check_credentials(config: &SdkConfig, options: &LiveOptions) -> Result<(), BackendError> {
     let Some(provider) = config.credentials_provider() else {
         return Err(BackendError::NoCredentials {
+            tried: sources_tried(options),
             hint: CREDENTIALS_HINT.to_owned(),
         });
     };
@@ -175,12 +207,18 @@ async fn check_credentials(config: &SdkConfig) -> Result<(), BackendError> {
             Ok(())
         }
         Err(CredentialsError::CredentialsNotLoaded(_)) => Err(BackendError::NoCredentials {
+            tried: sources_tried(options),
             hint: CREDENTIALS_HINT.to_owned(),
         }),
         Err(error) => {
-            let detail = aws_sdk_ssoadmin::error::DisplayErrorContext(&error).to_string();
-            Err(BackendError::ExpiredCredentials {
-                detail,
+            // The whole chain, Debug included, goes to the log only.
+            tracing::warn!(
+                "credentials: {}",
+                aws_sdk_ssoadmin::error::DisplayErrorContext(&error)
+            );
+            Err(BackendError::CredentialsUnavailable {
+                cause: short_chain(&error),
+                tried: sources_tried(options),
                 hint: CREDENTIALS_HINT.to_owned(),
             })
         }
@@ -205,8 +243,15 @@ pub async fn list_instances(
 ) -> Result<Vec<InstanceInfo>, BackendError> {
     let mut instances = Vec::new();
     let mut next_token: Option<String> = None;
+    // The first request: an endpoint that cannot be reached is said after a few seconds, not
+    // after the full retry budget a throttled load deserves.
+    let probe = RetryPolicy {
+        max_attempts: retry.max_attempts.min(3),
+        max_delay: retry.max_delay.min(Duration::from_secs(1)),
+        ..retry.clone()
+    };
     loop {
-        let page = call(&gates.sso_admin, retry, "sso:ListInstances", || {
+        let page = call(&gates.sso_admin, &probe, "sso:ListInstances", || {
             clients
                 .sso_admin
                 .list_instances()
@@ -214,7 +259,19 @@ pub async fn list_instances(
                 .send()
         })
         .await
-        .map_err(|f| f.into_backend_error("instance"))?;
+        .map_err(|f| {
+            if f.no_answer {
+                BackendError::Unreachable {
+                    endpoint: options.endpoint_url.clone().unwrap_or_else(|| {
+                        format!("the Identity Center endpoint of {}", clients.region)
+                    }),
+                    detail: f.message,
+                    attempts: f.attempts,
+                }
+            } else {
+                f.into_backend_error("instance")
+            }
+        })?;
         for meta in page.instances() {
             if let (Some(arn), Some(store)) = (meta.instance_arn(), meta.identity_store_id()) {
                 instances.push(InstanceInfo {

@@ -3,8 +3,22 @@
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
-    #[error("no AWS credentials were found. {hint}")]
-    NoCredentials { hint: String },
+    #[error("no AWS credentials were found (tried {tried}). {hint}")]
+    NoCredentials { tried: String, hint: String },
+
+    #[error("the AWS credentials could not be loaded: {cause} (tried {tried}). {hint}")]
+    CredentialsUnavailable {
+        cause: String,
+        tried: String,
+        hint: String,
+    },
+
+    #[error("cannot reach AWS at {endpoint}: {detail} (after {attempts} attempts). Check --endpoint-url, --region and the network (a proxy is taken from HTTPS_PROXY).")]
+    Unreachable {
+        endpoint: String,
+        detail: String,
+        attempts: u32,
+    },
 
     #[error("the AWS session has expired or its credentials are not valid ({detail}). {hint}")]
     ExpiredCredentials { detail: String, hint: String },

@@ -17,7 +17,7 @@ use crate::plan::file::PlanFile;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,8 +34,8 @@ pub struct ApplyArgs {
     pub yes: bool,
 
     /// Writes outstanding at once (AWS allows 10 to 15 asynchronous assignment writes).
-    #[arg(long, default_value_t = 10, value_name = "N")]
-    pub max_in_flight: usize,
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = super::args::at_least_one)]
+    pub max_in_flight: u32,
 
     /// The journal (default: next to the plan, `<plan>.journal.jsonl`).
     #[arg(long, value_name = "FILE")]
@@ -51,7 +51,7 @@ pub struct ApplyArgs {
     pub force: bool,
 
     /// Status polls per write before it is left "unknown" for the next run.
-    #[arg(long, default_value_t = 40, value_name = "N", hide_short_help = true)]
+    #[arg(long, default_value_t = 40, value_name = "N", hide_short_help = true, value_parser = super::args::at_least_one)]
     pub poll_budget: u32,
 
     /// Milliseconds between the first status polls of a write (later polls back off).
@@ -79,9 +79,12 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         .journal
         .clone()
         .unwrap_or_else(|| journal::default_path(&args.plan));
+    // One writer per plan, from reading the journal to the last write: a second apply of the
+    // same plan is refused here, before it reads anything.
+    let lock = super::take_lock(&journal_path, "cutover apply")?;
     let prior = apply::prepare::read_prior(&journal_path, &plan)?;
     if prior.torn_tail {
-        eprintln!(
+        crate::errln!(
             "note: the journal's last line was cut off (the previous run was killed while writing it); it is ignored and the operation is checked against AWS"
         );
     }
@@ -93,7 +96,7 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         .filter(|s| **s == OpState::Done)
         .count();
     if total > 0 && done_before == total {
-        println!(
+        crate::outln!(
             "Nothing to do: all {total} operations are done (journal {}). Check the result with `cutover verify {}`.",
             journal_path.display(),
             args.plan.display()
@@ -101,7 +104,9 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         return Ok(Outcome::Complete);
     }
     if total == 0 {
-        println!("The plan has no operations: the target was already reached when it was made.");
+        crate::outln!(
+            "The plan has no operations: the target was already reached when it was made."
+        );
         return Ok(Outcome::Complete);
     }
 
@@ -115,7 +120,7 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         );
     }
 
-    eprintln!(
+    crate::errln!(
         "Reading the {} places the plan touches…",
         plan.body.fingerprint.touched.len()
     );
@@ -125,13 +130,13 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
     let drift = &checked.drift;
     let blocking: Vec<&drift::Drift> = checked.blocking().collect();
     if !drift.is_empty() {
-        eprintln!(
+        crate::errln!(
             "The instance changed since the plan was made ({} place{}):",
             drift.len(),
             if drift.len() == 1 { "" } else { "s" }
         );
         for line in drift.iter().flat_map(|d| d.lines()) {
-            eprintln!("  {line}");
+            crate::errln!("  {line}");
         }
     }
     if !blocking.is_empty() && !args.force {
@@ -151,7 +156,7 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
     }
 
     let options = ApplyOptions {
-        max_in_flight: args.max_in_flight.max(1),
+        max_in_flight: args.max_in_flight as usize,
         poll_budget: args.poll_budget.max(1),
         poll_first: Duration::from_millis(args.poll_interval_ms * 2),
         poll_interval: Duration::from_millis(args.poll_interval_ms),
@@ -167,7 +172,7 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
     let stopper = control.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\nStopping: no new writes; waiting for the outstanding ones to finish…");
+            crate::errln!("\nStopping: no new writes; waiting for the outstanding ones to finish…");
             stopper.stop();
         }
     });
@@ -179,7 +184,7 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         std::io::stderr().is_terminal(),
         backend.clone(),
     );
-    let mut writer = JournalWriter::open(&journal_path)?;
+    let mut writer = JournalWriter::open_locked(&journal_path, lock)?;
     let started = Instant::now();
     let calls_before = backend.stats();
     let report = apply::execute(
@@ -212,7 +217,7 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
 
 fn print_summary(plan: &PlanFile, prior: &JournalState, journal: &Path, instance: &str) {
     let body = &plan.body;
-    println!(
+    crate::outln!(
         "Apply {} creates, then {} deletes to {} ({}).",
         crate::humanize::thousands(body.summary.creates as u64),
         crate::humanize::thousands(body.summary.deletes as u64),
@@ -222,7 +227,7 @@ fn print_summary(plan: &PlanFile, prior: &JournalState, journal: &Path, instance
             .as_deref()
             .unwrap_or("region not recorded"),
     );
-    println!(
+    crate::outln!(
         "Planned {} against the state of {}; {} high and {} medium risks were listed in the plan.",
         body.created_at.format("%Y-%m-%d %H:%M UTC"),
         body.inputs.current_captured_at.format("%Y-%m-%d %H:%M UTC"),
@@ -232,12 +237,12 @@ fn print_summary(plan: &PlanFile, prior: &JournalState, journal: &Path, instance
     if !body.options.allow_role_deletion {
         let held = body.operations.iter().filter(|o| o.empties_pair).count();
         if held > 0 {
-            println!("{held} deletes would empty their (account, permission set) pair: they are held back (plan with --allow-role-deletion to run them).");
+            crate::outln!("{held} deletes would empty their (account, permission set) pair: they are held back (plan with --allow-role-deletion to run them).");
         }
     }
     if prior.runs > 0 {
         let count = |f: fn(&OpState) -> bool| prior.ops.iter().filter(|s| f(s)).count();
-        println!(
+        crate::outln!(
             "Resuming (journal {}, {} earlier run{}): {} done, {} failed, {} unknown (settled first), {} not started.",
             journal.display(),
             prior.runs,
@@ -248,7 +253,7 @@ fn print_summary(plan: &PlanFile, prior: &JournalState, journal: &Path, instance
             count(|s| matches!(s, OpState::NotStarted | OpState::HeldBack)),
         );
     } else {
-        println!("Journal: {}", journal.display());
+        crate::outln!("Journal: {}", journal.display());
     }
 }
 
@@ -257,8 +262,7 @@ fn confirm(instance_arn: &str) -> Result<()> {
     if !std::io::stdin().is_terminal() {
         bail!("no terminal to confirm on: pass --yes to apply without typing the instance id");
     }
-    print!("Type the instance id ({instance_id}) to write to it, anything else to cancel: ");
-    std::io::stdout().flush()?;
+    crate::out!("Type the instance id ({instance_id}) to write to it, anything else to cancel: ");
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     if answer.trim() != instance_id {
@@ -367,7 +371,7 @@ fn print_report(
     throttles: u64,
 ) {
     let ops = &plan.body.operations;
-    println!(
+    crate::outln!(
         "{} of {} operations done; {} failed, {} unknown, {} held back, {} not started. {} API calls, {} throttled (retried), {:.1} s.",
         report.done(),
         ops.len(),
@@ -402,7 +406,7 @@ fn print_report(
                         &op.principal_name
                     },
                 );
-                println!(
+                crate::outln!(
                     "  FAILED #{} {what}: {}{}",
                     op.id,
                     code.as_deref()
@@ -410,37 +414,37 @@ fn print_report(
                         .unwrap_or_default(),
                     message.as_deref().unwrap_or("")
                 );
-                println!("      → {}", hint_line(code.as_deref(), message.as_deref()));
+                crate::outln!("      → {}", hint_line(code.as_deref(), message.as_deref()));
             }
             shown += 1;
         }
     }
     if shown > 20 {
-        println!(
+        crate::outln!(
             "  … {} more failures in the journal {}",
             shown - 20,
             journal.display()
         );
     }
     if let Some(reason) = &report.fatal {
-        println!("Stopped: the credentials stopped working ({reason}). Log in again (e.g. `aws sso login`) and run apply again.");
+        crate::outln!("Stopped: the credentials stopped working ({reason}). Log in again (e.g. `aws sso login`) and run apply again.");
     }
     if let Some(reason) = &report.deletes_waiting {
-        println!("Deletes not run: {reason}.");
+        crate::outln!("Deletes not run: {reason}.");
     }
     if report.held_back() > 0 {
-        println!(
+        crate::outln!(
             "{} deletes held back: each would delete a permission set's IAM role in its account. Plan with --allow-role-deletion if that is intended.",
             report.held_back()
         );
     }
     if report.complete() {
-        println!(
+        crate::outln!(
             "Done. Check the result with `cutover verify {}`.",
             plan_path.display()
         );
     } else if report.interrupted || report.failed() + report.unknown() + report.not_started() > 0 {
-        println!(
+        crate::outln!(
             "Resume with `cutover apply {}` (it reads the journal {}, settles unknown writes and never repeats a successful one){}.",
             plan_path.display(),
             journal.display(),

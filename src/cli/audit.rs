@@ -59,16 +59,23 @@ pub struct AuditArgs {
 
 pub async fn run(live: &LiveArgs, args: AuditArgs) -> Result<()> {
     if let Some(output) = &args.output {
-        fsio::check_output_path(output)?;
+        let inputs: Vec<(&str, &std::path::Path)> = args
+            .snapshot
+            .iter()
+            .map(|s| ("--snapshot", s.as_path()))
+            .collect();
+        fsio::check_output(&fsio::Output::replaceable("--output", output), &inputs)?;
     }
     let snapshot = match &args.snapshot {
         Some(path) => fsio::read_snapshot(path)?,
         None => super::load_live(live, true).await?.snapshot,
     };
     for warning in &snapshot.warnings {
-        eprintln!(
+        crate::errln!(
             "warning: the snapshot is incomplete: {} not read ({}): {}",
-            warning.affects, warning.operation, warning.message
+            warning.affects,
+            warning.operation,
+            warning.message
         );
     }
 
@@ -94,7 +101,7 @@ pub async fn run(live: &LiveArgs, args: AuditArgs) -> Result<()> {
         Some(path) => {
             fsio::write_private_atomic(path, text.as_bytes())
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            println!(
+            crate::outln!(
                 "Wrote {} access rows ({} users, {} accounts, {} permission sets) to {}.",
                 report.rows.len(),
                 report.distinct_users(),

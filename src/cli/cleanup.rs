@@ -31,8 +31,7 @@ macro_rules! say_raw {
 }
 
 fn say(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    let _ = super::out::stdout(text);
 }
 
 use cleanup::SOURCE_REMINDER;
@@ -79,7 +78,7 @@ pub async fn run(live: &LiveArgs, args: CleanupArgs) -> Result<()> {
         (Some(mapping), Some(baseline)) => {
             let baseline_snapshot = fsio::read_snapshot(baseline)
                 .with_context(|| format!("cannot use {} as the baseline", baseline.display()))?;
-            let text = std::fs::read_to_string(mapping)
+            let text = fsio::read_mapping_text(mapping)
                 .with_context(|| format!("cannot read the mapping file {}", mapping.display()))?;
             Some((mapping.clone(), baseline_snapshot, text))
         }
@@ -101,9 +100,11 @@ pub async fn run(live: &LiveArgs, args: CleanupArgs) -> Result<()> {
         }
     };
     for warning in &snapshot.warnings {
-        eprintln!(
+        crate::errln!(
             "warning: the current state is incomplete: {} not read ({}): {}",
-            warning.affects, warning.operation, warning.message
+            warning.affects,
+            warning.operation,
+            warning.message
         );
     }
 

@@ -79,7 +79,7 @@ fn generate(args: GenerateArgs) -> Result<()> {
     let snapshot = fixture::generate(&spec);
     fsio::write_private_atomic(&args.output, snapshot.to_json().as_bytes())
         .with_context(|| format!("cannot write {}", args.output.display()))?;
-    println!(
+    crate::outln!(
         "Wrote {} objects to {}",
         snapshot.object_count(),
         args.output.display()
@@ -99,7 +99,7 @@ async fn seed_emulator(live: &LiveArgs, args: SeedArgs) -> Result<()> {
     let expected = seed::seed(&clients, &desired).await?;
     fsio::write_private_atomic(&args.expected, expected.to_json().as_bytes())
         .with_context(|| format!("cannot write {}", args.expected.display()))?;
-    println!(
+    crate::outln!(
         "Seeded {} objects into {endpoint}; expected export written to {}",
         expected.object_count(),
         args.expected.display()

@@ -15,24 +15,36 @@ pub struct ExportArgs {
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
 
+    /// Replace an existing snapshot at --output (a baseline cannot be taken again after the switch: without this flag an existing file is refused).
+    #[arg(long)]
+    pub force: bool,
+
     /// Don't draw progress bars (they are drawn only on a terminal anyway).
     #[arg(long)]
     pub quiet: bool,
 }
 
 pub async fn run(live: &LiveArgs, args: ExportArgs) -> Result<()> {
-    fsio::check_output_path(&args.output)?;
+    let output = fsio::Output {
+        flag: "--output",
+        path: &args.output,
+        irreplaceable: Some("snapshot"),
+        force: args.force,
+    };
+    fsio::check_output(&output, &[])?;
     let outcome = super::load_live(live, !args.quiet).await?;
 
     fsio::write_private_atomic(&args.output, outcome.snapshot.to_json().as_bytes())
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     for warning in &outcome.snapshot.warnings {
-        eprintln!(
+        crate::errln!(
             "warning: {} not read ({}): {}",
-            warning.affects, warning.operation, warning.message
+            warning.affects,
+            warning.operation,
+            warning.message
         );
     }
-    println!(
+    crate::outln!(
         "{}",
         summary_line(&outcome.snapshot, &outcome.stats, &args.output)
     );

@@ -46,6 +46,11 @@ pub struct DemoArgs {
 
 pub async fn run(live: &LiveArgs, args: MapArgs) -> Result<()> {
     let baseline = fsio::read_snapshot(&args.baseline)?;
+    // Checked before a long load, not after it.
+    read_mapping(args.mapping.as_deref(), &baseline, None)?;
+    // The screen saves the mapping after every edit: two screens on one file would each
+    // overwrite the other's decisions.
+    let _lock = lock_mapping(args.mapping.as_deref())?;
     let (current, current_source, source) = match &args.current {
         Some(path) => (
             fsio::read_snapshot(path)?,
@@ -53,8 +58,6 @@ pub async fn run(live: &LiveArgs, args: MapArgs) -> Result<()> {
             Source::Snapshot(path.clone()),
         ),
         None => {
-            // Checked before a long load, not after it.
-            read_mapping(args.mapping.as_deref(), &baseline, None)?;
             let snapshot = load_live(live, true).await?.snapshot;
             let source = Source::Loaded {
                 label: "live".to_owned(),
@@ -85,6 +88,8 @@ pub async fn run(live: &LiveArgs, args: MapArgs) -> Result<()> {
 
 pub async fn demo(args: DemoArgs) -> Result<()> {
     let org = crate::fixture::demo::load_demo();
+    read_mapping(args.mapping.as_deref(), &org.baseline, None)?;
+    let _lock = lock_mapping(args.mapping.as_deref())?;
     let (mapping, exists) =
         read_mapping(args.mapping.as_deref(), &org.baseline, Some(&org.current))?;
     let migration = Migration::new(MigrationInputs {
@@ -100,6 +105,11 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
     tui::run_with(Source::Demo, Some((migration, false))).await
 }
 
+fn lock_mapping(path: Option<&Path>) -> Result<Option<crate::lock::RunLock>> {
+    path.map(|path| super::take_lock(path, "cutover map (editing this mapping)"))
+        .transpose()
+}
+
 /// The mapping in `path`, checked against both snapshots, and whether the file exists. A
 /// missing file is an empty mapping (the screen creates it on the first edit); a file with
 /// problems is an error listing every one with its line. With `current` unknown yet, only
@@ -112,7 +122,7 @@ fn read_mapping(
     let Some(path) = path else {
         return Ok((Mapping::new(), false));
     };
-    match std::fs::read_to_string(path) {
+    match fsio::read_mapping_text(path) {
         Ok(text) => match current {
             None => Ok((Mapping::new(), true)),
             Some(current) => mapping_file::parse(&text, baseline, current)

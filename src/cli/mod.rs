@@ -1,6 +1,7 @@
 //! The command line: argument definitions and the headless commands.
 
 mod apply;
+mod args;
 mod audit;
 mod bulk;
 mod cleanup;
@@ -12,6 +13,7 @@ mod generated;
 mod iam_policy;
 pub mod logging;
 mod map;
+pub mod out;
 mod plan;
 mod principal;
 mod progress;
@@ -113,8 +115,8 @@ pub struct LiveArgs {
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
 
-    /// Send every AWS request to this endpoint (an emulator or a proxy).
-    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    /// Send every AWS request to this endpoint (an emulator or a proxy): an http:// or https:// URL.
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL", value_parser = args::endpoint_url)]
     pub endpoint_url: Option<String>,
 
     /// The instance to use; needed only when several are visible.
@@ -122,16 +124,19 @@ pub struct LiveArgs {
     pub instance_arn: Option<String>,
 
     /// Requests per second to the sso-admin APIs (AWS allows 20 per account, shared with other tools).
-    #[arg(long, global = true, default_value_t = 18.0, value_name = "N")]
+    #[arg(long, global = true, default_value_t = 18.0, value_name = "N", value_parser = args::requests_per_second)]
     pub max_rps_sso_admin: f64,
 
     /// Requests per second to the identitystore APIs (AWS allows 20 per account, shared with other tools).
-    #[arg(long, global = true, default_value_t = 18.0, value_name = "N")]
+    #[arg(long, global = true, default_value_t = 18.0, value_name = "N", value_parser = args::requests_per_second)]
     pub max_rps_identitystore: f64,
 }
 
 impl LiveArgs {
     pub fn options(&self) -> LiveOptions {
+        if let Some(url) = &self.endpoint_url {
+            args::warn_if_plaintext(url);
+        }
         LiveOptions {
             profile: self.profile.clone(),
             region: self.region.clone(),
@@ -177,7 +182,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         other => other,
     };
-    let () = match command {
+    let result = match command {
         None => tui::run(Source::Live(cli.live.options())).await,
         Some(Command::Tui(args)) => match args.snapshot {
             Some(path) => tui::run(Source::Snapshot(path)).await,
@@ -204,20 +209,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             | Command::ProvisioningCheck(_)
             | Command::Doctor(_),
         ) => unreachable!("handled above"),
-    }?;
-    Ok(ExitCode::SUCCESS)
+    };
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        // A usage error, like a wrong flag: exit 2.
+        Err(error) if error.is::<tui::NeedsTerminal>() => {
+            crate::errln!("error: {error}");
+            Ok(ExitCode::from(2))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Takes the one-writer lock on `file` for the command's whole run; says so when it takes over
+/// the lock of a process that was killed.
+fn take_lock(file: &std::path::Path, what: &str) -> anyhow::Result<crate::lock::RunLock> {
+    let lock = crate::lock::RunLock::acquire(file, what)?;
+    if let Some(stale) = &lock.taken_over {
+        crate::errln!(
+            "note: {} was left locked by {stale}, which is no longer running; taken over",
+            file.display()
+        );
+    }
+    Ok(lock)
 }
 
 /// Writes to stdout; a reader that went away (`| head`) is not an error worth reporting.
 fn write_stdout(text: &str) -> anyhow::Result<()> {
     use anyhow::Context;
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        result => result.context("cannot write to stdout"),
-    }
+    out::stdout(text).context("cannot write to stdout")
 }

@@ -50,23 +50,38 @@ pub struct PlanArgs {
     /// Also write the Markdown review document here.
     #[arg(long, value_name = "FILE")]
     pub review: Option<PathBuf>,
+
+    /// Replace an existing plan at --output (without it an existing file is refused).
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub async fn run(live: &LiveArgs, args: PlanArgs) -> Result<()> {
-    fsio::check_output_path(&args.output)?;
+    let mut inputs = vec![
+        ("--baseline", args.baseline.as_path()),
+        ("--mapping", args.mapping.as_path()),
+    ];
+    if let Some(current) = &args.current {
+        inputs.push(("--current", current.as_path()));
+    }
+    let output = fsio::Output {
+        flag: "--output",
+        path: &args.output,
+        irreplaceable: Some("plan"),
+        force: args.force,
+    };
+    fsio::check_output(&output, &inputs)?;
     if let Some(review) = &args.review {
-        fsio::check_output_path(review)?;
+        let review = fsio::Output::replaceable("--review", review);
+        fsio::check_output(&review, &inputs)?;
+        fsio::check_distinct_outputs(&output, &review)?;
     }
     let baseline = fsio::read_snapshot(&args.baseline)
         .with_context(|| format!("cannot use {} as the baseline", args.baseline.display()))?;
     let mapping_bytes = std::fs::read(&args.mapping)
         .with_context(|| format!("cannot read the mapping file {}", args.mapping.display()))?;
-    let mapping_text = String::from_utf8(mapping_bytes.clone()).with_context(|| {
-        format!(
-            "the mapping file {} is not UTF-8 text",
-            args.mapping.display()
-        )
-    })?;
+    let mapping_text = mapping::file::decode(mapping_bytes.clone())
+        .map_err(|e| anyhow::anyhow!("the mapping file {}: {e}", args.mapping.display()))?;
     let current = match &args.current {
         Some(path) => fsio::read_snapshot(path)?,
         None => super::load_live(live, true).await?.snapshot,
@@ -120,9 +135,11 @@ fn write(path: &Path, text: &str) -> Result<()> {
 
 fn warn_incomplete(which: &str, snapshot: &Snapshot) {
     for warning in &snapshot.warnings {
-        eprintln!(
+        crate::errln!(
             "warning: the {which} snapshot is incomplete: {} not read ({}): {}",
-            warning.affects, warning.operation, warning.message
+            warning.affects,
+            warning.operation,
+            warning.message
         );
     }
 }

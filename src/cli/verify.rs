@@ -7,7 +7,6 @@ use crate::fsio;
 use crate::plan::file::PlanFile;
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -31,19 +30,17 @@ pub async fn run(live: &LiveArgs, args: VerifyArgs) -> Result<()> {
         None => super::load_live(live, true).await?.snapshot,
     };
     for warning in &now.warnings {
-        eprintln!(
+        crate::errln!(
             "warning: the current state is incomplete: {} not read ({}): {}",
-            warning.affects, warning.operation, warning.message
+            warning.affects,
+            warning.operation,
+            warning.message
         );
     }
     let verification = verify::verify(&plan, &now)?;
     let report = verification.render(&args.plan.display().to_string());
-    let mut stdout = std::io::stdout().lock();
     // A reader that went away (`| head`) changes nothing about the outcome.
-    let _ = stdout
-        .write_all(report.as_bytes())
-        .and_then(|()| stdout.flush());
-    drop(stdout);
+    let _ = super::out::stdout(&report);
     if !verification.reached() {
         bail!(
             "the plan's target is not reached: {} of {} operations are not in effect",

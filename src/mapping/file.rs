@@ -13,6 +13,7 @@
 
 use super::{Decision, Entry, Mapping};
 use crate::model::{PrincipalId, PrincipalType, Snapshot};
+use crate::text::{csv_cell, csv_cell_read, Inert};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -45,8 +46,8 @@ impl fmt::Display for MappingFileError {
         )?;
         for problem in self.problems.iter().take(MAX_LISTED_PROBLEMS) {
             match problem.line {
-                Some(line) => writeln!(f, "  line {line}: {}", problem.message)?,
-                None => writeln!(f, "  {}", problem.message)?,
+                Some(line) => writeln!(f, "  line {line}: {}", Inert(&problem.message))?,
+                None => writeln!(f, "  {}", Inert(&problem.message))?,
             }
         }
         if count > MAX_LISTED_PROBLEMS {
@@ -123,6 +124,9 @@ pub fn parse(
     let mut problems = Vec::new();
     let mut mapping = Mapping::new();
     let mut first_line: HashMap<String, u64> = HashMap::new();
+    // Excel, Python's csv module and RFC 4180 end lines with CRLF; the reader's line numbers
+    // are right for LF only.
+    let text = crlf_to_lf(text);
 
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -150,7 +154,12 @@ pub fn parse(
             }
         };
         let line = record.position().map(|p| p.line());
-        let field = |index: Option<usize>| index.and_then(|i| record.get(i)).unwrap_or("");
+        if record.iter().all(str::is_empty) {
+            continue; // a row of commas, as spreadsheets write below the data
+        }
+        // Cells cutover wrote carry a `'` against spreadsheet formulas; it is not part of the value.
+        let field =
+            |index: Option<usize>| index.and_then(|i| record.get(i)).map_or("", csv_cell_read);
         let type_text = field(Some(columns.principal_type));
         let old_id = field(Some(columns.old_id));
         let new_id = field(Some(columns.new_id));
@@ -255,15 +264,18 @@ pub fn render(mapping: &Mapping, baseline: &Snapshot, current: &Snapshot) -> Str
             Decision::NoSuccessor => ("", ""),
         };
         writer
-            .write_record([
-                entry.principal_type.as_str(),
-                old_id.as_str(),
-                new_id,
-                old.name(old_id.as_str()),
-                new_name,
-                entry.method.as_deref().unwrap_or(""),
-                entry.note.as_deref().unwrap_or(""),
-            ])
+            .write_record(
+                [
+                    entry.principal_type.as_str(),
+                    old_id.as_str(),
+                    new_id,
+                    old.name(old_id.as_str()),
+                    new_name,
+                    entry.method.as_deref().unwrap_or(""),
+                    entry.note.as_deref().unwrap_or(""),
+                ]
+                .map(|cell| csv_cell(cell).into_owned()),
+            )
             .expect("writing to memory cannot fail");
     }
     String::from_utf8(writer.into_inner().expect("writing to memory cannot fail"))
@@ -283,10 +295,22 @@ struct Columns {
 impl Columns {
     fn from_header(headers: &csv::StringRecord) -> Result<Self, String> {
         let position = |name: &str| headers.iter().position(|h| h == name);
-        for header in headers.iter() {
-            if !REQUIRED_COLUMNS.contains(&header) && !OPTIONAL_COLUMNS.contains(&header) {
+        for (index, header) in headers.iter().enumerate() {
+            if headers.iter().take(index).any(|earlier| earlier == header) {
                 return Err(format!(
-                    "unknown column {header:?}; the columns are {} (required) and {} (optional)",
+                    "column {:?} appears twice; keep one (a repeated column is ambiguous)",
+                    Inert(header).to_string()
+                ));
+            }
+            if !REQUIRED_COLUMNS.contains(&header) && !OPTIONAL_COLUMNS.contains(&header) {
+                let semicolons = if header.contains(';') {
+                    " (the file is separated by semicolons: save it from Excel as \"CSV UTF-8 (comma delimited)\")"
+                } else {
+                    ""
+                };
+                return Err(format!(
+                    "unknown column {:?}; the columns are {} (required) and {} (optional){semicolons}",
+                    Inert(header).to_string(),
                     REQUIRED_COLUMNS.join(","),
                     OPTIONAL_COLUMNS.join(",")
                 ));
@@ -311,6 +335,27 @@ impl Columns {
             note: position("note"),
             width: headers.len(),
         })
+    }
+}
+
+/// The mapping file's bytes as text, or which line is not UTF-8 and what to do about it.
+pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = 1 + bytes[..valid].iter().filter(|&&b| b == b'\n').count();
+        format!(
+            "line {line} is not UTF-8 text (byte {} of the file); save it as \"CSV UTF-8\" (in Excel: Save As, CSV UTF-8)",
+            valid + 1
+        )
+    })
+}
+
+fn crlf_to_lf(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\r') {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 

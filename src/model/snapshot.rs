@@ -106,10 +106,34 @@ pub enum SnapshotError {
         column: usize,
         message: String,
     },
-    #[error("this file is not a cutover snapshot (its \"format\" is {found:?}, expected \"{SNAPSHOT_FORMAT}\")")]
+    #[error("{}", wrong_format(found.as_deref()))]
     WrongFormat { found: Option<String> },
+    #[error("duplicate {kind} id {id} (two different records); the file was edited or merged: re-export it with `cutover export`")]
+    DuplicateId { kind: &'static str, id: String },
     #[error("the snapshot does not match format {SNAPSHOT_FORMAT}: {0}. Re-export it with `cutover export`")]
     Shape(String),
+}
+
+/// Why a file's format tag is not this cutover's snapshot format, and what to do.
+fn wrong_format(found: Option<&str>) -> String {
+    let Some(found) = found else {
+        return "this file is not a cutover snapshot (it has no \"format\" field); take one with `cutover export --output FILE`".to_owned();
+    };
+    let shown = crate::text::inert(found);
+    let version =
+        |tag: &str, prefix: &str| tag.strip_prefix(prefix).and_then(|v| v.parse::<u32>().ok());
+    let ours = version(SNAPSHOT_FORMAT, "cutover.snapshot.v").unwrap_or(1);
+    match version(found, "cutover.snapshot.v") {
+        Some(v) if v > ours => format!(
+            "this snapshot was written by a newer cutover (format \"{shown}\"); this cutover reads \"{SNAPSHOT_FORMAT}\": use a newer cutover"
+        ),
+        _ if found.starts_with("cutover.plan.") => format!(
+            "this file is a cutover plan (format \"{shown}\"), not a snapshot; give the snapshot file from `cutover export`"
+        ),
+        _ => format!(
+            "this file is not a cutover snapshot (its \"format\" is \"{shown}\", expected \"{SNAPSHOT_FORMAT}\")"
+        ),
+    }
 }
 
 impl Snapshot {
@@ -226,7 +250,7 @@ impl Snapshot {
     /// ```
     /// use cutover::model::Snapshot;
     /// let err = Snapshot::from_json(r#"{"format": "cutover.snapshot.v9"}"#).unwrap_err();
-    /// assert!(err.to_string().contains("not a cutover snapshot"));
+    /// assert!(err.to_string().contains("newer cutover"));
     /// ```
     pub fn from_json(text: &str) -> Result<Snapshot, SnapshotError> {
         // The typed parse is the fast path (a snapshot at quota size is hundreds of MiB: no
@@ -234,6 +258,7 @@ impl Snapshot {
         match serde_json::from_str::<Snapshot>(text) {
             Ok(mut snapshot) if snapshot.format == SNAPSHOT_FORMAT => {
                 snapshot.normalize();
+                snapshot.check_unique_ids()?;
                 Ok(snapshot)
             }
             Ok(snapshot) => Err(SnapshotError::WrongFormat {
@@ -241,6 +266,33 @@ impl Snapshot {
             }),
             Err(typed) => Err(Self::explain(text, typed)),
         }
+    }
+
+    /// After [`Self::normalize`] (records sorted by id, identical ones merged), two records left
+    /// with one id disagree: the file was edited or merged, and which one is right is unknown.
+    fn check_unique_ids(&self) -> Result<(), SnapshotError> {
+        fn unique<T>(
+            kind: &'static str,
+            items: &[T],
+            id: impl Fn(&T) -> &str,
+        ) -> Result<(), SnapshotError> {
+            match items.windows(2).find(|pair| id(&pair[0]) == id(&pair[1])) {
+                Some(pair) => Err(SnapshotError::DuplicateId {
+                    kind,
+                    id: crate::text::inert(id(&pair[0])).into_owned(),
+                }),
+                None => Ok(()),
+            }
+        }
+        unique("user", &self.users, |u| u.user_id.as_str())?;
+        unique("group", &self.groups, |g| g.group_id.as_str())?;
+        unique("permission set", &self.permission_sets, |p| {
+            p.permission_set_arn.as_str()
+        })?;
+        unique("account", &self.accounts, |a| a.account_id.as_str())?;
+        unique("application", &self.applications, |a| {
+            a.application_arn.as_str()
+        })
     }
 
     fn explain(text: &str, typed: serde_json::Error) -> SnapshotError {
@@ -268,7 +320,8 @@ impl Snapshot {
         let mut text =
             serde_json::to_string_pretty(self).expect("snapshot records always serialize");
         text.push('\n');
-        text
+        // Names stay inert when someone `cat`s the file; the parsed value is the same.
+        crate::text::json(text)
     }
 
     /// Number of objects of every kind, for summaries.

@@ -214,14 +214,33 @@ pub struct PlanFile {
 pub enum PlanFileError {
     #[error("this is not a cutover plan: {0}")]
     Malformed(String),
-    #[error(
-        "the plan is format {found:?}; this cutover reads {PLAN_FORMAT:?}: plan again with this version"
-    )]
+    #[error("{}", plan_format_message(found))]
     Format { found: String },
     #[error("the plan was changed after it was written (its checksum does not match): plans are not edited by hand; change the mapping and run `cutover plan` again")]
     Tampered,
     #[error("the plan is inconsistent: {0}; run `cutover plan` again")]
     Inconsistent(String),
+}
+
+/// Why a file's format tag is not this cutover's plan format, and what to do.
+fn plan_format_message(found: &str) -> String {
+    let shown = crate::text::inert(found);
+    let version = |tag: &str| {
+        tag.strip_prefix("cutover.plan.v")
+            .and_then(|v| v.parse::<u32>().ok())
+    };
+    match (version(found), version(PLAN_FORMAT)) {
+        (Some(theirs), Some(ours)) if theirs > ours => format!(
+            "this plan was written by a newer cutover (format \"{shown}\"); this cutover reads \"{PLAN_FORMAT}\": use a newer cutover, or plan again with this one"
+        ),
+        (Some(_), _) => format!(
+            "the plan is format \"{shown}\"; this cutover reads \"{PLAN_FORMAT}\": plan again with this version"
+        ),
+        _ if found.starts_with("cutover.snapshot.") => format!(
+            "this file is a snapshot (format \"{shown}\"), not a plan; make a plan from it with `cutover plan --baseline … --mapping … -o PLAN`"
+        ),
+        _ => format!("this is not a cutover plan (its \"format\" is \"{shown}\", expected \"{PLAN_FORMAT}\")"),
+    }
 }
 
 impl PlanFile {
@@ -276,7 +295,7 @@ impl PlanFile {
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("a plan always serializes");
         text.push('\n');
-        text
+        crate::text::json(text)
     }
 
     /// Reads and checks a plan: format, checksum, and that every operation is well formed.
@@ -356,7 +375,12 @@ impl PlanFile {
         );
         const SHOWN: usize = 10;
         for risk in body.risks.iter().take(SHOWN) {
-            let _ = writeln!(out, "  {:<6} {}", risk.risk.severity.label(), risk.message);
+            let _ = writeln!(
+                out,
+                "  {:<6} {}",
+                risk.risk.severity.label(),
+                crate::text::Inert(&risk.message)
+            );
         }
         if body.risks.len() > SHOWN {
             let _ = writeln!(
@@ -517,8 +541,9 @@ fn on_off(flag: bool) -> &'static str {
     }
 }
 
+/// A name for the review document: text, never markup ([`crate::text::markdown`]).
 fn escape(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    crate::text::markdown(text)
 }
 
 fn count(risks: &[Risk], severity: Severity) -> usize {

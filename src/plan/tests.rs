@@ -774,7 +774,11 @@ fn an_edited_or_malformed_plan_is_refused_with_what_to_do() {
         Err(file::PlanFileError::Tampered)
     );
     let error = file::PlanFile::from_json("{\"format\": \"cutover.snapshot.v1\"}").unwrap_err();
-    assert!(error.to_string().contains("plan again"), "{error}");
+    assert!(error.to_string().contains("is a snapshot"), "{error}");
+    assert!(error.to_string().contains("not a plan"), "{error}");
+    let error = file::PlanFile::from_json("{\"format\": \"cutover.plan.v9\"}").unwrap_err();
+    assert!(error.to_string().contains("newer cutover"), "{error}");
+    assert!(error.to_string().contains("cutover.plan.v1"), "{error}");
     let error = file::PlanFile::from_json("not json").unwrap_err();
     assert!(error.to_string().contains("not a cutover plan"), "{error}");
 }

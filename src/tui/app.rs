@@ -248,6 +248,10 @@ impl App {
     pub fn update(&mut self, event: AppEvent) -> Vec<Effect> {
         match event {
             AppEvent::Key(key) => self.on_key(key),
+            AppEvent::Paste(text) => {
+                self.on_paste(&text);
+                Vec::new()
+            }
             AppEvent::Mouse(mouse) => {
                 self.on_mouse(mouse);
                 Vec::new()
@@ -397,6 +401,33 @@ impl App {
             Screen::Mapping => self.on_migration_key(key),
             Screen::Apply => self.on_apply_key(&key),
             Screen::Cleanup => self.on_cleanup_key(&key),
+        }
+    }
+
+    /// A paste goes into the line being typed (the filter, the `:` line); anywhere else it is
+    /// dropped, never taken as keys (a pasted `d…` must not delete anything).
+    fn on_paste(&mut self, pasted: &str) {
+        if !self.overlays.is_empty() {
+            self.message = Some("paste ignored here: type it".to_owned());
+            return;
+        }
+        match self.mode {
+            Mode::Filter => {
+                let query = &mut self.views[self.pane].query;
+                if text_input::paste(query, pasted) == Edit::Changed {
+                    self.refilter(self.pane);
+                }
+                self.refresh_preview();
+            }
+            Mode::Command => {
+                text_input::paste(&mut self.input, pasted);
+            }
+            Mode::Browse => {
+                self.message = Some(
+                    "paste ignored: press / to filter first (pasted text is never taken as keys)"
+                        .to_owned(),
+                );
+            }
         }
     }
 
@@ -945,7 +976,11 @@ impl App {
         let _ = writer.write_record(&header);
         for &row in &self.view().visible {
             let cells = table.row(row as usize);
-            let _ = writer.write_record(cells.iter().map(|cell| cell.as_bytes()));
+            let _ = writer.write_record(
+                cells
+                    .iter()
+                    .map(|cell| crate::text::csv_cell(cell).into_owned()),
+            );
         }
         let contents = writer
             .into_inner()
@@ -954,13 +989,14 @@ impl App {
         let name = format!(
             "cutover-{}-{}.csv",
             table.kind.title().to_lowercase().replace(' ', "-"),
-            chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+            // Milliseconds, and the runner never replaces a file: two exports are two files.
+            chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
         );
         self.message = Some(format!(
             "exported {} rows to {name}",
             self.view().visible.len()
         ));
-        vec![Effect::WriteFile {
+        vec![Effect::WriteNewFile {
             path: PathBuf::from(name),
             contents,
         }]

@@ -14,6 +14,9 @@ use std::sync::Arc;
 
 pub enum AppEvent {
     Key(KeyEvent),
+    /// Text pasted into the terminal, whole (bracketed paste): goes into the line being typed,
+    /// never read as keys.
+    Paste(String),
     Mouse(MouseEvent),
     Resize(u16, u16),
     Progress(ProgressEvent),
@@ -114,6 +117,12 @@ impl PartialLoad {
 pub enum Effect {
     Reload,
     WriteFile {
+        path: PathBuf,
+        contents: String,
+    },
+    /// A file that must not replace another (an export): written under a new name when the
+    /// name exists.
+    WriteNewFile {
         path: PathBuf,
         contents: String,
     },

@@ -38,7 +38,8 @@ use anyhow::Result;
 use app::App;
 use event::{AppEvent, Effect, PartialLoad};
 use ratatui::crossterm::event::{
-    self as terminal_event, DisableMouseCapture, EnableMouseCapture, Event,
+    self as terminal_event, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste,
+    EnableMouseCapture, Event,
 };
 use ratatui::crossterm::execute;
 use std::path::PathBuf;
@@ -63,13 +64,22 @@ pub enum Source {
     },
 }
 
+/// The TUI was started without a terminal to draw on (a script, a pipe, a redirect).
+#[derive(Debug, thiserror::Error)]
+#[error("the terminal UI needs a terminal (stdin and stdout); for scripts use `cutover export`, `cutover audit`, `cutover plan`, `cutover apply PLAN --yes` and `cutover verify PLAN`")]
+pub struct NeedsTerminal;
+
 /// Restores the terminal however the TUI ends (return, error or panic: ratatui's init installs
 /// a panic hook that restores it before the panic message is printed).
 struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+        let _ = execute!(
+            std::io::stdout(),
+            DisableMouseCapture,
+            DisableBracketedPaste
+        );
         ratatui::restore();
     }
 }
@@ -107,16 +117,28 @@ pub async fn run_with_live_apply(
         Source::Loaded { label, snapshot } => (label.clone(), Some((**snapshot).clone())),
     };
 
-    let mut terminal = ratatui::init();
+    {
+        use std::io::IsTerminal;
+        if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+            return Err(NeedsTerminal.into());
+        }
+    }
+    // The guard first: a terminal half set up (raw mode on, then a failure) is restored too.
     let _guard = TerminalGuard;
+    let mut terminal = ratatui::try_init()?;
     // ratatui's panic hook leaves the alternate screen and raw mode; mouse capture is ours to
     // turn off, or the shell after a panic would fill with escape codes on every mouse move.
     let restore_terminal = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+        let _ = execute!(
+            std::io::stdout(),
+            DisableMouseCapture,
+            DisableBracketedPaste
+        );
         restore_terminal(info);
     }));
-    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    // Bracketed paste: a paste arrives as one event, read whole, never as keys.
+    let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
     let size = terminal.size()?;
     let (events, mut inbox) = unbounded_channel::<AppEvent>();
     let mut app = App::new(
@@ -204,6 +226,21 @@ pub async fn run_with_live_apply(
                         app.write_failed(&path);
                     }
                 }
+                Effect::WriteNewFile { path, contents } => {
+                    match fsio::write_private_unique(&path, contents.as_bytes()) {
+                        Ok(written) if written != path => {
+                            app.message = Some(format!(
+                                "{} exists: exported to {} instead",
+                                path.display(),
+                                written.display()
+                            ));
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            app.message = Some(format!("cannot write {}: {e}", path.display()))
+                        }
+                    }
+                }
             }
         }
     }
@@ -236,6 +273,7 @@ fn spawn_input_thread(
                 Ok(Event::Key(key)) if key.kind == terminal_event::KeyEventKind::Press => {
                     AppEvent::Key(key)
                 }
+                Ok(Event::Paste(text)) => AppEvent::Paste(text),
                 Ok(Event::Mouse(mouse)) => AppEvent::Mouse(mouse),
                 Ok(Event::Resize(w, h)) => AppEvent::Resize(w, h),
                 Ok(_) => continue,
@@ -297,11 +335,27 @@ mod cache {
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        // Which account the credentials reach is not known before connecting: the key covers
+        // what chooses it (the profile, or the environment's credentials: two accounts reached
+        // through environment variables with the same flags must not share one cache file).
+        let environment_identity: Vec<Option<std::ffi::OsString>> = [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_ROLE_ARN",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "AWS_DEFAULT_REGION",
+            "AWS_REGION",
+        ]
+        .iter()
+        .map(std::env::var_os)
+        .collect();
         (
             &options.profile,
             &options.region,
             &options.endpoint_url,
             &options.instance_arn,
+            environment_identity,
         )
             .hash(&mut hasher);
         Some(
@@ -320,7 +374,7 @@ mod cache {
             return Ok(());
         };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            crate::fsio::create_private_dir_all(dir)?;
         }
         crate::fsio::write_private_atomic(&path, snapshot.to_json().as_bytes())
     }

@@ -5,6 +5,7 @@ mod common;
 
 mod apply;
 mod audit;
+mod edges;
 mod export;
 mod plan;
 mod product_deps;

@@ -757,3 +757,84 @@ async fn without_a_terminal_to_confirm_on_and_without_yes_nothing_is_written() {
     );
     proxy.shutdown().await;
 }
+
+/// Two applies of one plan (a second terminal, a CI retry): the second refuses before sending
+/// anything, saying who holds the journal; every write is sent once; the journal stays valid
+/// and the next run finds nothing to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_apply_of_the_same_plan_refuses_and_no_write_is_sent_twice() {
+    let m = migration(OrgSpec::small()).await;
+    // Writes complete a little later, like AWS's: the first run is still running when the
+    // second starts.
+    let proxy = m
+        .world
+        .proxy(
+            FaultConfig::passthrough()
+                .with_completion_delay(
+                    std::time::Duration::from_millis(300),
+                    std::time::Duration::from_millis(600),
+                )
+                .with_seed(11),
+        )
+        .await;
+    let journal = PathBuf::from(format!("{}.journal.jsonl", m.plan_path.display()));
+    let args = apply_args(&m.plan_path);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut first = cutover_command(m.dir.path(), &args, Some(&proxy))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the first apply");
+    // The first run holds the journal once it has recorded its start.
+    while journal_lines(&journal) == 0 {
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first apply ended before it started writing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let second = cutover(m.dir.path(), &args, Some(&proxy));
+    let stderr = text(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("in use by another cutover"), "{stderr}");
+    assert!(stderr.contains(&format!("pid {}", first.id())), "{stderr}");
+    assert!(stderr.contains("since "), "{stderr}");
+
+    let first = first.wait_with_output().unwrap();
+    assert!(
+        first.status.success(),
+        "first apply: {}\n{}",
+        text(&first.stdout),
+        text(&first.stderr)
+    );
+    let account_ops = |action: Action| {
+        m.plan
+            .body
+            .operations
+            .iter()
+            .filter(|op| op.account_id.is_some() && op.action == action)
+            .count() as u64
+    };
+    let (creates, deletes) = (account_ops(Action::Create), account_ops(Action::Delete));
+    assert!(creates > 0 && deletes > 0);
+    let stats = proxy.stats();
+    assert_eq!(
+        stats.operation_count("SWBExternalService.CreateAccountAssignment"),
+        creates,
+        "every create sent once"
+    );
+    assert_eq!(
+        stats.operation_count("SWBExternalService.DeleteAccountAssignment"),
+        deletes,
+        "every delete sent once"
+    );
+    check_journal(&journal, m.plan.body.operations.len());
+    let again = cutover(m.dir.path(), &args, Some(&proxy));
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(text(&again.stdout).contains("Nothing to do"));
+    assert_eq!(
+        assignments(&export(&m.world).await),
+        target_of(&m.current, &m.plan)
+    );
+    proxy.shutdown().await;
+}

@@ -44,3 +44,29 @@ fn demo_navigate_filter_drill_down_and_quit() {
         "the terminal must be back on the main screen"
     );
 }
+
+/// A paste of 3,000 characters (bracketed, as terminals send it) lands in the filter whole,
+/// and the keys typed after it are read at once: the TUI never stalls on a long paste.
+#[test]
+fn a_long_paste_is_read_whole_and_the_next_key_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_cutover"));
+    command.args(["demo", "--log-file"]);
+    command.arg(dir.path().join("tui.log"));
+    command.cwd(dir.path());
+    let mut run = PtyRun::start(command, Duration::from_secs(20), Duration::from_secs(60));
+    run.wait_for("Users (581)");
+    // A paste outside a text field is not taken as keys (3,000 `j`s would move, a `q` quit).
+    run.send(&format!("\x1b[200~{}q\x1b[201~", "j".repeat(3_000)));
+    run.wait_for("paste ignored");
+    run.send("/");
+    run.send(&format!("\x1b[200~{}\x1b[201~", "z".repeat(3_000)));
+    run.wait_for("filter: zzzz");
+    // Esc clears the filter; then q quits at once.
+    run.send("\x1b");
+    run.wait_gone("filter: zzzz");
+    run.send("q");
+    let ended = run.end();
+    assert!(ended.status.success(), "{:?}", ended.status);
+    assert!(!ended.alternate_screen);
+}

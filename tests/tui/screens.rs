@@ -258,6 +258,39 @@ fn commands_switch_panes_and_unknown_ones_say_so() {
 }
 
 #[test]
+fn a_paste_goes_whole_into_the_filter_and_is_never_taken_as_keys() {
+    let mut tui = demo_app(WIDTH, HEIGHT);
+    let selected = tui.view().selected;
+    // In browse mode a paste does nothing: no movement, no quit, no export.
+    let effects = tui.update(AppEvent::Paste("jjjjjeq".to_owned()));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(!tui.quit);
+    assert_eq!(tui.view().selected, selected);
+    assert!(tui.message.as_deref().unwrap().contains("paste ignored"));
+    // In the filter, a paste is text, on one line, filtered once.
+    key(&mut tui, KeyCode::Char('/'));
+    tui.update(AppEvent::Paste("ana.\r\nchen\u{1b}".to_owned()));
+    assert_eq!(tui.view().query, "ana. chen");
+    let mut long = "x".repeat(20_000);
+    tui.update(AppEvent::Paste(long.clone()));
+    long.insert_str(0, "ana. chen");
+    assert_eq!(tui.view().query, long);
+    assert!(tui.view().visible.is_empty());
+    assert_eq!(tui.mode, Mode::Filter);
+}
+
+#[test]
+fn two_exports_within_a_second_are_two_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cutover-users-20261207T120000.000Z.csv");
+    let first = cutover::fsio::write_private_unique(&path, b"first").unwrap();
+    let second = cutover::fsio::write_private_unique(&path, b"second").unwrap();
+    assert_ne!(first, second);
+    assert_eq!(std::fs::read(&first).unwrap(), b"first");
+    assert_eq!(std::fs::read(&second).unwrap(), b"second");
+}
+
+#[test]
 fn export_writes_the_filtered_table_as_csv() {
     let mut tui = demo_app(WIDTH, HEIGHT);
     key(&mut tui, KeyCode::Char('/'));
@@ -265,7 +298,7 @@ fn export_writes_the_filtered_table_as_csv() {
     key(&mut tui, KeyCode::Enter);
     let visible = tui.view().visible.len();
     let effects = key(&mut tui, KeyCode::Char('e'));
-    let [Effect::WriteFile { path, contents }] = effects.as_slice() else {
+    let [Effect::WriteNewFile { path, contents }] = effects.as_slice() else {
         panic!("{effects:?}");
     };
     assert!(path.to_string_lossy().starts_with("cutover-users-"));

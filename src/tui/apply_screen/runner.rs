@@ -37,7 +37,7 @@ pub async fn prepare<W: Writer>(
     fresh_journal: bool,
 ) -> Result<(Prepared, StartingPoint), String> {
     if let Some(dir) = plan_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
+        crate::fsio::create_private_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let journal_path = journal::default_path(plan_path);

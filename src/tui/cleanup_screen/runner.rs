@@ -78,7 +78,7 @@ pub async fn run_deletes<W: Writer>(
 ) {
     let result = async {
         if let Some(dir) = journal_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
+            crate::fsio::create_private_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
         let mut journal = JournalWriter::open(journal_path).map_err(|e| e.to_string())?;

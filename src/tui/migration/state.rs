@@ -498,7 +498,7 @@ impl Migration {
         let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
         let mut write = |record: [&str; 7]| {
             writer
-                .write_record(record)
+                .write_record(record.map(|cell| crate::text::csv_cell(cell).into_owned()))
                 .expect("writing to memory cannot fail")
         };
         write([

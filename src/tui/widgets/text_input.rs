@@ -59,6 +59,34 @@ pub fn edit(text: &mut String, key: &KeyEvent) -> Edit {
     }
 }
 
+/// Appends a paste (one event, however long: the terminal's bracketed paste) to a one-line
+/// `text`: line breaks and tabs become spaces, other control and invisible formatting
+/// characters are dropped. Nothing in a paste is ever taken as a key.
+pub fn paste(text: &mut String, pasted: &str) -> Edit {
+    let before = text.len();
+    let mut last_was_break = false;
+    for c in pasted.chars() {
+        match c {
+            '\r' | '\n' | '\t' => {
+                // CRLF is one line break: one space.
+                if !(c == '\n' && last_was_break) {
+                    text.push(' ');
+                }
+                last_was_break = c == '\r';
+                continue;
+            }
+            c if crate::text::is_hidden(c) => {}
+            c => text.push(c),
+        }
+        last_was_break = false;
+    }
+    if text.len() == before {
+        Edit::Unchanged
+    } else {
+        Edit::Changed
+    }
+}
+
 /// Deletes the word before the end, and the spaces after it (as readline's Ctrl-W).
 fn delete_word(text: &mut String) {
     let trimmed = text.trim_end().len();
@@ -74,6 +102,20 @@ fn delete_word(text: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_paste_is_text_on_one_line_without_controls() {
+        let mut text = "user:".to_owned();
+        assert_eq!(
+            paste(&mut text, "ana\r\nchen\tx\u{1b}[2J\u{202e}y"),
+            Edit::Changed
+        );
+        assert_eq!(text, "user:ana chen x[2Jy");
+        assert_eq!(paste(&mut text, "\u{1b}"), Edit::Unchanged);
+        let long = "j".repeat(100_000);
+        paste(&mut text, &long);
+        assert!(text.ends_with(&long));
+    }
 
     fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, modifiers)
