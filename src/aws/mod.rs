@@ -4,6 +4,7 @@ pub mod call;
 pub mod connect;
 mod convert;
 mod directory;
+pub mod doctor;
 mod listing;
 pub mod loader;
 pub mod pacing;

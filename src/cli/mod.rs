@@ -6,7 +6,10 @@ mod bulk;
 mod cleanup;
 mod dev;
 pub mod directory;
+mod doctor;
 mod export;
+mod generated;
+mod iam_policy;
 pub mod logging;
 mod map;
 mod plan;
@@ -65,6 +68,17 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// List the old identity source's leftover users and groups that hold no access any more, and delete them after typed confirmation (journaled).
     Cleanup(cleanup::CleanupArgs),
+    /// Before anything is loaded: who the caller is, which instance would be used, what the caller
+    /// may do there (reads tried, writes asked of the IAM policy simulator, never tried), how big
+    /// it is and how long an export and a full migration would take (read-only). Exit 0 when the
+    /// mode's needs are all allowed, 1 when one is denied, 2 when one could not be checked.
+    Doctor(doctor::DoctorArgs),
+    /// Print the least-privilege IAM policy for a mode, to hand to the security team.
+    IamPolicy(iam_policy::IamPolicyArgs),
+    /// Print a shell completion script: `cutover completions bash > /etc/bash_completion.d/cutover`.
+    Completions(generated::CompletionsArgs),
+    /// Print the man page (roff): `cutover man > cutover.1 && man ./cutover.1`.
+    Man,
     /// Create, change, delete and list identity store users (journaled; writes after typed confirmation).
     #[command(subcommand)]
     User(principal::UserCommand),
@@ -158,6 +172,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Some(Command::ProvisioningCheck(args)) => {
             return bulk::provisioning_check(&cli.live, args).await
         }
+        Some(Command::Doctor(args)) => {
+            return Ok(ExitCode::from(doctor::run(&cli.live, args).await?))
+        }
         other => other,
     };
     let () = match command {
@@ -174,12 +191,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Some(Command::Verify(args)) => verify::run(&cli.live, args).await,
         Some(Command::Cleanup(args)) => cleanup::run(&cli.live, args).await,
         Some(Command::Dev(command)) => dev::run(&cli.live, command).await,
+        Some(Command::IamPolicy(args)) => iam_policy::run(args),
+        Some(Command::Completions(args)) => write_stdout(&String::from_utf8_lossy(
+            &generated::completions(args.shell),
+        )),
+        Some(Command::Man) => write_stdout(&String::from_utf8_lossy(&generated::man_page()?)),
         Some(
             Command::Apply(_)
             | Command::User(_)
             | Command::Group(_)
             | Command::Directory(_)
-            | Command::ProvisioningCheck(_),
+            | Command::ProvisioningCheck(_)
+            | Command::Doctor(_),
         ) => unreachable!("handled above"),
     }?;
     Ok(ExitCode::SUCCESS)

@@ -8,6 +8,7 @@ mod common;
 mod apply;
 mod cleanup;
 mod directory;
+mod doctor;
 mod export;
 mod sdk_replay;
 mod writer;
