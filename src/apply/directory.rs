@@ -312,8 +312,13 @@ pub fn created_keys(records: &[Record]) -> HashSet<String> {
         .collect()
 }
 
-/// The runs a journal records, and whether it belongs to another input (refused: a journal
-/// is resumed only with the input it was written for).
+/// What a one-off command (`cutover user ...`, `cutover group ...`) records as its input: its
+/// journal may collect many commands.
+pub const ONE_OFF: &str = "one-off";
+
+/// The runs a journal records, and whether it belongs to another input (refused: a changes
+/// file's or a restore's journal is resumed only with the input it was written for; one-off
+/// commands may share one).
 pub fn check_journal(
     path: &std::path::Path,
     records: &[Record],

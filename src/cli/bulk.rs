@@ -247,7 +247,7 @@ pub async fn check_against<W: DirectoryWriter>(
     let text = match format {
         Format::Table => render::check_table(&report),
         Format::Csv => render::check_csv(&report),
-        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+        Format::Json => crate::text::json(serde_json::to_string_pretty(&report)?) + "\n",
     };
     super::write_stdout(&text)?;
     Ok(if report.anything_missing() {

@@ -263,3 +263,28 @@ pub async fn execute<W: DirectoryWriter>(
     let (mut journal, _) = open_journal(&journal_path, input_checksum, &store)?;
     run_steps(writer, steps, &mut journal).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ExternalId, Group};
+
+    #[test]
+    fn an_externally_managed_directory_needs_force() {
+        let mut state = DirectoryState::default();
+        state.groups.push(Group {
+            group_id: "g-1".into(),
+            display_name: "ops".into(),
+            description: None,
+            external_ids: Vec::new(),
+        });
+        assert!(check_external(&state, false).is_ok());
+        state.groups[0].external_ids.push(ExternalId {
+            issuer: "https://scim.example".into(),
+            id: "x".into(),
+        });
+        let refused = check_external(&state, false).unwrap_err().to_string();
+        assert!(refused.contains("--force"), "{refused}");
+        assert!(check_external(&state, true).is_ok());
+    }
+}

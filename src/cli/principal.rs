@@ -3,6 +3,7 @@
 
 use super::directory::{execute, one_off_journal, read_state, say, WriteFlags};
 use super::LiveArgs;
+use crate::apply::directory::ONE_OFF;
 use crate::aws::AwsBackend;
 use crate::backend::directory::DirectoryWriter;
 use crate::directory::fields::UserFields;
@@ -255,13 +256,11 @@ pub async fn changes_now<W: DirectoryWriter>(
         bail!("refused: see above (nothing was written)");
     }
     let steps: Vec<_> = planned.steps().cloned().collect();
-    let input = format!("{changes:?}");
-    let checksum = super::directory::checksum(&[input.as_bytes()]);
     let journal = flags
         .journal
         .clone()
         .unwrap_or_else(|| one_off_journal(&writer.identity_store_id()));
-    execute(writer, &state, &steps, flags, journal, &checksum).await
+    execute(writer, &state, &steps, flags, journal, ONE_OFF).await
 }
 
 fn one_user<'s>(state: &'s DirectoryState, name: &str) -> Result<&'s crate::model::User> {

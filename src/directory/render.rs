@@ -1,45 +1,20 @@
 //! Every line the directory commands print or write that carries a name from the customer's
-//! IdP. Names are hostile: they pass through [`shown`] (terminal) or [`cell`] (CSV) and nowhere
-//! else, so that switching both to the shared inert-text module is a one-line change each.
+//! IdP. Names are hostile: they pass through [`shown`] (terminal) or [`cell`] (CSV), which
+//! apply the shared rule of `crate::text`.
 
 use super::check::CheckReport;
 use super::plan::{DirectoryPlan, Ref, Settled, Step};
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// A name as the terminal shows it: control characters (escape sequences, line breaks, bidi
-/// overrides) are written as `\u{..}` escapes instead of being interpreted.
+/// A name as the terminal shows it (the shared inert-text rule).
 pub fn shown(name: &str) -> Cow<'_, str> {
-    let hostile = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
-    if name.chars().any(hostile) {
-        Cow::Owned(
-            name.chars()
-                .map(|c| {
-                    if hostile(c) {
-                        c.escape_unicode().to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(name)
-    }
+    crate::text::inert(name)
 }
 
-/// A name as a CSV cell: what [`shown`] makes of it, and a leading `=`, `+`, `-` or `@`
-/// quoted so that a spreadsheet does not run it as a formula.
+/// A name as a CSV cell (the shared rule: inert, and no formula).
 pub fn cell(name: &str) -> String {
-    let name = shown(name);
-    if name.starts_with(['=', '+', '-', '@']) {
-        format!("'{name}")
-    } else {
-        name.into_owned()
-    }
+    crate::text::csv_cell(name).into_owned()
 }
 
 fn reference<Id: std::fmt::Display>(r: &Ref<Id>) -> String {
@@ -199,8 +174,8 @@ mod tests {
     #[test]
     fn hostile_names_are_inert() {
         assert_eq!(shown("ana"), "ana");
-        assert_eq!(shown("a\u{1b}[31mb"), "a\\u{1b}[31mb");
-        assert_eq!(shown("x\u{202e}y"), "x\\u{202e}y");
+        assert!(!shown("a\u{1b}[31mb").contains('\u{1b}'));
+        assert!(!shown("x\u{202e}y").contains('\u{202e}'));
         assert_eq!(cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
     }
 }

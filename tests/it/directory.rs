@@ -483,3 +483,259 @@ async fn ad_to_identity_center_directory_baseline_switch_restore_plan_apply_veri
     }
     proxy.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_and_group_commands_check_refuse_confirm_and_journal() {
+    let world = World::seeded(&OrgSpec::new(3, 1, 1, 1, 2)).await;
+    let proxy = world.proxy(FaultConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let journal_arg = journal.to_str().unwrap();
+    let run = |args: &[&str]| cutover(dir.path(), args, Some(&proxy));
+    let create = [
+        "user",
+        "create",
+        "--user-name",
+        "ana.chen",
+        "--display-name",
+        "Ana Chen",
+        "--given-name",
+        "Ana",
+        "--family-name",
+        "Chen",
+        "--email",
+        "ana@example.com",
+        "--journal",
+        journal_arg,
+    ];
+
+    // No terminal and no --yes: refused after showing the plan, nothing written.
+    let refused = run(&create);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("pass --yes"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(text(&refused.stdout).contains("will    create user ana.chen"));
+    assert!(!journal.exists());
+
+    let mut yes = create.to_vec();
+    yes.push("--yes");
+    let created = run(&yes);
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    assert!(text(&created.stdout).contains("done     create user ana.chen"));
+    // Again, with another case: the user exists with these attributes: done, nothing sent.
+    let mut again = yes.clone();
+    again[3] = "ANA.CHEN";
+    let again = run(&again);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stdout).contains("Nothing to send."),
+        "{}",
+        text(&again.stdout)
+    );
+
+    let group = run(&[
+        "group",
+        "create",
+        "platform",
+        "--yes",
+        "--journal",
+        journal_arg,
+    ]);
+    assert!(group.status.success(), "{}", text(&group.stderr));
+    // Two users share a display name: naming one by it is refused.
+    let twin = run(&[
+        "user",
+        "create",
+        "--user-name",
+        "ana.other",
+        "--display-name",
+        "Ana Chen",
+        "--given-name",
+        "Ana",
+        "--family-name",
+        "Other",
+        "--yes",
+        "--journal",
+        journal_arg,
+    ]);
+    assert!(twin.status.success(), "{}", text(&twin.stderr));
+    let ambiguous = run(&["group", "add-member", "platform", "Ana Chen", "--yes"]);
+    assert!(!ambiguous.status.success());
+    assert!(
+        text(&ambiguous.stdout).contains("name it by id"),
+        "{}",
+        text(&ambiguous.stdout)
+    );
+    let added = run(&[
+        "group",
+        "add-member",
+        "platform",
+        "ana.chen",
+        "ana.other",
+        "--yes",
+        "--journal",
+        journal_arg,
+    ]);
+    assert!(added.status.success(), "{}", text(&added.stderr));
+
+    let members = run(&["group", "members", "platform"]);
+    let listed = text(&members.stdout);
+    assert!(
+        listed.contains("has 2 members") && listed.contains("ana.chen"),
+        "{listed}"
+    );
+    let groups = run(&["user", "groups", "ana.chen"]);
+    assert!(
+        text(&groups.stdout).contains("is a member of 1 group:"),
+        "{}",
+        text(&groups.stdout)
+    );
+    assert!(text(&groups.stdout).contains("platform"));
+
+    let removed = run(&[
+        "group",
+        "remove-member",
+        "platform",
+        "ana.other",
+        "--yes",
+        "--journal",
+        journal_arg,
+    ]);
+    assert!(removed.status.success(), "{}", text(&removed.stderr));
+    let deleted = run(&[
+        "user",
+        "delete",
+        "ana.other",
+        "--yes",
+        "--journal",
+        journal_arg,
+    ]);
+    assert!(deleted.status.success(), "{}", text(&deleted.stderr));
+
+    // Every write is in the journal: intent and outcome.
+    let records = cutover::apply::journal::read(&journal).unwrap().records;
+    let outcomes: Vec<String> = records
+        .iter()
+        .filter_map(|r| match r {
+            cutover::apply::journal::Record::DirectoryStep { key, stage, .. }
+                if *stage != cutover::apply::journal::StepEvent::Intent =>
+            {
+                Some(key.split(':').next().unwrap().to_owned())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "create-user",
+            "create-group",
+            "create-user",
+            "add-member",
+            "add-member",
+            "remove-member",
+            "delete-user"
+        ]
+    );
+    proxy.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_provisioning_check_reports_missing_unexpected_and_differing_members() {
+    let world = World::seeded(&OrgSpec::new(6, 2, 1, 1, 2)).await;
+    let proxy = world.proxy(FaultConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let users = &world.expected.users;
+    let group = &world.expected.groups[0];
+    let members: Vec<&UserId> = world
+        .expected
+        .group_memberships
+        .iter()
+        .filter(|m| m.group_id == group.group_id)
+        .map(|m| &m.user_id)
+        .collect();
+    let name_of = |id: &UserId| {
+        users
+            .iter()
+            .find(|u| &u.user_id == id)
+            .unwrap()
+            .user_name
+            .clone()
+    };
+    // Everybody but one user outside the group, by user name or email; the group with its
+    // members and one who never arrived.
+    let stray = users
+        .iter()
+        .find(|u| !members.contains(&&u.user_id))
+        .expect("the seeded group leaves somebody out");
+    let mut csv = String::from("user,group\n");
+    for (i, user) in users
+        .iter()
+        .filter(|u| u.user_id != stray.user_id)
+        .enumerate()
+    {
+        let who = if i % 2 == 0 {
+            user.user_name.to_uppercase()
+        } else {
+            user.primary_email().unwrap_or(&user.user_name).to_owned()
+        };
+        csv += &format!("{who},\n");
+    }
+    for m in &members {
+        csv += &format!("{},{}\n", name_of(m), group.display_name);
+    }
+    csv += &format!("never.arrived,{}\n", group.display_name);
+    let expected = dir.path().join("expected.csv");
+    std::fs::write(&expected, csv).unwrap();
+
+    let run = cutover(
+        dir.path(),
+        &[
+            "provisioning-check",
+            "--expected",
+            expected.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        Some(&proxy),
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&run.stdout), text(&run.stderr)));
+    assert_eq!(
+        report["missing_users"],
+        serde_json::json!(["never.arrived"])
+    );
+    assert_eq!(
+        report["unexpected_users"],
+        serde_json::json!([stray.user_name])
+    );
+    assert_eq!(
+        report["groups_differing"][0]["missing_members"],
+        serde_json::json!(["never.arrived"])
+    );
+    let other_groups: Vec<&str> = world.expected.groups[1..]
+        .iter()
+        .map(|g| g.display_name.as_str())
+        .collect();
+    assert_eq!(report["unexpected_groups"], serde_json::json!(other_groups));
+
+    let table = cutover(
+        dir.path(),
+        &[
+            "provisioning-check",
+            "--expected",
+            expected.to_str().unwrap(),
+        ],
+        Some(&proxy),
+    );
+    assert!(
+        text(&table.stdout).contains("Missing users: 1\n  never.arrived"),
+        "{}",
+        text(&table.stdout)
+    );
+    proxy.shutdown().await;
+}
