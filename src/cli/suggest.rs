@@ -111,7 +111,7 @@ pub fn candidates_csv(
     let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
     let mut write = |row: [&str; 10]| {
         writer
-            .write_record(row.map(spreadsheet_safe))
+            .write_record(row.map(|cell| crate::text::csv_cell(cell).into_owned()))
             .expect("writing to memory cannot fail");
     };
     write([
@@ -166,17 +166,6 @@ pub fn candidates_csv(
         .expect("CSV of UTF-8 fields is UTF-8")
 }
 
-/// A cell a spreadsheet shows as text: a leading `=`, `+`, `-`, `@`, tab or carriage return
-/// would start a formula, so it gets a leading apostrophe; control characters are escaped.
-fn spreadsheet_safe(value: &str) -> String {
-    let value = crate::mapping::log::inert(value);
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,12 +199,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn formulas_stay_text() {
-        assert_eq!(spreadsheet_safe("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(spreadsheet_safe("ana\u{1b}[2J"), "ana\\u{1b}[2J");
-        assert_eq!(spreadsheet_safe("ana"), "ana");
     }
 }

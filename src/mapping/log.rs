@@ -6,12 +6,13 @@
 //! 2026-12-07T21:04:11Z  key=⏎  USER hana.chen@old-corp.example → achen@new-corp.example  tier=weak  method=weak:fuzzy  old=90670a1b2c-… new=90670a1b2c-…
 //! ```
 //!
-//! Names come from the customer's directory: control characters are escaped so that a line
+//! Names come from the customer's directory: they go through [`crate::text::inert`], so a line
 //! stays one line and nothing in it reaches a terminal as a command.
 
 use super::tier::Tier;
 use super::{Decision, Entry};
 use crate::model::{PrincipalId, PrincipalType};
+use crate::text::inert;
 use chrono::{DateTime, SecondsFormat, Utc};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -91,21 +92,6 @@ fn or_dash(text: &str) -> &str {
     } else {
         text
     }
-}
-
-/// The text with every control character (and the Unicode line and bidi controls) escaped as
-/// `\u{…}`: inert in a log line, a terminal and a spreadsheet.
-pub fn inert(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let bidi = matches!(c, '\u{200E}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}');
-        if c.is_control() || bidi {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -7,6 +7,11 @@ use super::state::{
 };
 use crate::mapping::tier::Tier;
 use crate::mapping::Status;
+
+/// Names come from the customer's directory: shown as inert text.
+fn inert(text: &str) -> String {
+    crate::text::inert(text).into_owned()
+}
 use crate::model::PrincipalType;
 use crate::tui::app::{App, Mode};
 use crate::tui::keymap::{self, Action, MapAction};
@@ -475,13 +480,13 @@ fn render_candidates(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme
         ];
         if let Some(holder) = &candidate.claimed_by {
             spans.push(Span::styled(
-                format!("  ⚠ already succeeds {holder}"),
+                format!("  ⚠ already succeeds {}", inert(holder)),
                 theme.warning,
             ));
         }
         lines.push(Line::from(spans).style(style));
         lines.push(Line::styled(
-            format!("         {}", candidate.reason),
+            format!("         {}", inert(&candidate.reason)),
             theme.dim,
         ));
     }
@@ -499,7 +504,7 @@ fn render_candidates(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme
 
 fn render_members(group: &GroupMembers, frame: &mut Frame, area: Rect, theme: &Theme) {
     let half = (area.width.saturating_sub(1) / 2) as usize;
-    let cut = |text: &str| -> String { text.chars().take(half.saturating_sub(2)).collect() };
+    let cut = |text: &str| -> String { inert(text).chars().take(half.saturating_sub(2)).collect() };
     let mut lines: Vec<Line> = Vec::new();
     let (new_count, new_name) = match &group.new_name {
         None => ("NEW".to_owned(), "map the group to compare".to_owned()),
@@ -745,7 +750,7 @@ fn risk_lines<'a>(m: &'a Migration, height: usize, theme: &Theme) -> Vec<Line<'a
         };
         lines.push(Line::from(vec![
             Span::styled(format!("{label:<6} "), style),
-            Span::raw(risk.message.as_str()),
+            Span::raw(inert(&risk.message)),
         ]));
     }
     if shown.is_empty() && lines.len() < height {
@@ -856,11 +861,11 @@ fn render_picker(m: &Migration, picker: &Picker, frame: &mut Frame, area: Rect, 
             spans.push(Span::styled(
                 format!(
                     "  ⚠ succeeds {}",
-                    if name.is_empty() {
+                    inert(if name.is_empty() {
                         holder.as_str()
                     } else {
                         name
-                    }
+                    })
                 ),
                 theme.warning,
             ));
@@ -932,14 +937,14 @@ fn render_review(review: &Review, frame: &mut Frame, area: Rect, theme: &Theme) 
     ));
     let half = (inner.width as usize).saturating_sub(10) / 2;
     for item in review.items.iter().skip(offset).take(rows) {
-        let old: String = item.old_name.chars().take(half).collect();
+        let old: String = inert(&item.old_name).chars().take(half).collect();
         lines.push(Line::from(vec![
             Span::raw(format!(
                 "{:<5} {old:<half$} → ",
                 item.principal_type.as_str()
             )),
-            Span::raw(item.new_name.clone()),
-            Span::styled(format!("  {}", item.reason), theme.dim),
+            Span::raw(inert(&item.new_name)),
+            Span::styled(format!("  {}", inert(&item.reason)), theme.dim),
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
@@ -948,9 +953,9 @@ fn render_review(review: &Review, frame: &mut Frame, area: Rect, theme: &Theme) 
 fn render_ask(ask: &Ask, frame: &mut Frame, area: Rect, theme: &Theme) {
     let height = (ask.reasons.len() as u16) * 2 + 5;
     let rect = popup(area, 90, height);
-    let mut lines = vec![Line::styled(ask.question.clone(), theme.accent)];
+    let mut lines = vec![Line::styled(inert(&ask.question), theme.accent)];
     for reason in &ask.reasons {
-        lines.push(Line::styled(format!("⚠ {reason}"), theme.warning));
+        lines.push(Line::styled(format!("⚠ {}", inert(reason)), theme.warning));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
