@@ -9,4 +9,5 @@ mod apply;
 mod cleanup;
 mod export;
 mod sdk_replay;
+mod suggest;
 mod writer;
