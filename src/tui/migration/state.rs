@@ -282,6 +282,8 @@ pub struct Migration {
     pub options: PlanOptions,
     pub baseline_label: String,
     pub current_label: String,
+    /// The current state is the demo's: writes go to its in-memory simulation.
+    pub demo: bool,
 
     rows: Vec<OldRow>,
     /// Row index by old principal id.
@@ -373,6 +375,7 @@ impl Migration {
             "{} ({baseline_source})",
             baseline.captured_at.format("%Y-%m-%d")
         );
+        let demo = current_source == "demo";
         let current_label = format!(
             "{} ({current_source})",
             current.captured_at.format("%Y-%m-%d %H:%M")
@@ -505,6 +508,7 @@ impl Migration {
             options,
             baseline_label,
             current_label,
+            demo,
             rows,
             picks,
             names,

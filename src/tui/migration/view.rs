@@ -149,7 +149,7 @@ pub fn render(app: &App, m: &Migration, frame: &mut Frame) {
         let inner = block.inner(areas.main);
         frame.render_widget(block, areas.main);
         frame.render_widget(
-            Paragraph::new(risk_lines(m, inner.height as usize, &theme)),
+            Paragraph::new(risk_lines(m, inner.height as usize, &theme)).wrap(Wrap { trim: false }),
             inner,
         );
     } else {
@@ -212,6 +212,11 @@ fn render_header(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme) {
         Span::styled("MIGRATION", theme.heading),
         Span::raw(" · "),
         mapping,
+        if m.demo {
+            Span::styled(" · DEMO: writes go to a simulation", theme.warning)
+        } else {
+            Span::raw("")
+        },
         Span::raw(format!(
             " · baseline {} → current {}",
             m.baseline_label, m.current_label
@@ -935,7 +940,13 @@ fn render_review(review: &Review, frame: &mut Frame, area: Rect, theme: &Theme) 
         ),
         theme.dim,
     ));
-    let half = (inner.width as usize).saturating_sub(10) / 2;
+    let longest = review
+        .items
+        .iter()
+        .map(|i| i.old_name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let half = ((inner.width as usize).saturating_sub(10) / 2).min(longest);
     for item in review.items.iter().skip(offset).take(rows) {
         let old: String = inert(&item.old_name).chars().take(half).collect();
         lines.push(Line::from(vec![
@@ -951,7 +962,12 @@ fn render_review(review: &Review, frame: &mut Frame, area: Rect, theme: &Theme) 
 }
 
 fn render_ask(ask: &Ask, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let height = (ask.reasons.len() as u16) * 2 + 5;
+    // Tall enough for the wrapped reasons.
+    let width = area.width.saturating_sub(2).min(90);
+    let text_width = width.saturating_sub(2).max(10) as usize;
+    let wrapped = |text: &str| text.chars().count().div_ceil(text_width).max(1) as u16;
+    let height =
+        wrapped(&ask.question) + ask.reasons.iter().map(|r| wrapped(r) + 1).sum::<u16>() + 4;
     let rect = popup(area, 90, height);
     let mut lines = vec![Line::styled(inert(&ask.question), theme.accent)];
     for reason in &ask.reasons {

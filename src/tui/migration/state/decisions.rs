@@ -251,12 +251,14 @@ impl Migration {
         rows: Vec<usize>,
         decision: Option<Decision>,
         method: Option<String>,
-        tier: Option<Tier>,
+        evidence: Option<(Tier, String)>,
         key: &'static str,
     ) -> Vec<Effect> {
         let mut reasons = Vec::new();
-        if tier == Some(Tier::Weak) {
-            reasons.push("the evidence is weak (a name, not an identifier): check it is the same person or group".to_owned());
+        if let Some((Tier::Weak, reason)) = &evidence {
+            reasons.push(format!(
+                "the evidence is weak ({reason}): a name, not an identifier; check it is the same person or group"
+            ));
         }
         if let Some(Decision::Successor(new)) = &decision {
             let others: Vec<&PrincipalId> = self
@@ -362,12 +364,13 @@ impl Migration {
         };
         match self.candidates.get(self.candidate_selected) {
             Some(c) => {
-                let (id, method, tier) = (c.id.clone(), c.method.clone(), c.tier);
+                let (id, method) = (c.id.clone(), c.method.clone());
+                let evidence = (c.tier, c.reason.clone());
                 self.request(
                     vec![row],
                     Some(Decision::Successor(id)),
                     Some(method),
-                    Some(tier),
+                    Some(evidence),
                     "⏎",
                 )
             }
