@@ -213,7 +213,7 @@ fn render_header(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme) {
         Span::raw(" · "),
         mapping,
         if m.demo {
-            Span::styled(" · DEMO: writes go to a simulation", theme.warning)
+            Span::styled(" · DEMO: simulated writes", theme.warning)
         } else {
             Span::raw("")
         },
