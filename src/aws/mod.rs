@@ -3,6 +3,9 @@
 pub mod call;
 pub mod connect;
 mod convert;
+mod directory;
+pub mod doctor;
+mod listing;
 pub mod loader;
 pub mod pacing;
 pub mod seed;

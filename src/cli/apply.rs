@@ -9,9 +9,7 @@
 use super::LiveArgs;
 use crate::apply::drift;
 use crate::apply::journal::{self, JournalState, JournalWriter, OpState, OpStatus};
-use crate::apply::{
-    self, hint, ApplyEvent, ApplyOptions, ApplyReport, Control, Phase, StartingPoint,
-};
+use crate::apply::{self, hint, ApplyEvent, ApplyOptions, ApplyReport, Control, Next, Phase};
 use crate::aws::AwsBackend;
 use crate::backend::Writer;
 use crate::model::Action;
@@ -81,9 +79,19 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         .journal
         .clone()
         .unwrap_or_else(|| journal::default_path(&args.plan));
-    let prior = read_journal(&journal_path, &plan)?;
+    let prior = apply::prepare::read_prior(&journal_path, &plan)?;
+    if prior.torn_tail {
+        eprintln!(
+            "note: the journal's last line was cut off (the previous run was killed while writing it); it is ignored and the operation is checked against AWS"
+        );
+    }
     let total = plan.body.operations.len();
-    let done_before = prior.ops.iter().filter(|s| **s == OpState::Done).count();
+    let done_before = prior
+        .state
+        .ops
+        .iter()
+        .filter(|s| **s == OpState::Done)
+        .count();
     if total > 0 && done_before == total {
         println!(
             "Nothing to do: all {total} operations are done (journal {}). Check the result with `cutover verify {}`.",
@@ -111,14 +119,11 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         "Reading the {} places the plan touches…",
         plan.body.fingerprint.touched.len()
     );
-    let observed = apply::observe(&*backend, &plan)
+    let checked = apply::prepare::check(&*backend, &plan, prior)
         .await
         .map_err(|e| anyhow::anyhow!("cannot read the current assignments: {e}"))?;
-    let drift = drift::check(&plan, &prior, &observed);
-    let blocking: Vec<&drift::Drift> = drift
-        .iter()
-        .filter(|d| d.changes_outcome.is_some())
-        .collect();
+    let drift = &checked.drift;
+    let blocking: Vec<&drift::Drift> = checked.blocking().collect();
     if !drift.is_empty() {
         eprintln!(
             "The instance changed since the plan was made ({} place{}):",
@@ -135,7 +140,12 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         );
     }
 
-    print_summary(&plan, &prior, &journal_path, &instance.instance_arn);
+    print_summary(
+        &plan,
+        &checked.prior.state,
+        &journal_path,
+        &instance.instance_arn,
+    );
     if !args.yes {
         confirm(&instance.instance_arn)?;
     }
@@ -165,7 +175,7 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
     let display = spawn_progress(
         receiver,
         &plan,
-        &prior,
+        &checked.prior.state,
         std::io::stderr().is_terminal(),
         backend.clone(),
     );
@@ -176,7 +186,7 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         &*backend,
         &plan,
         &mut writer,
-        StartingPoint { prior, observed },
+        checked.starting_point(),
         &options,
         &control,
         Some(events),
@@ -198,21 +208,6 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
     } else {
         Outcome::Incomplete
     })
-}
-
-fn read_journal(path: &Path, plan: &PlanFile) -> Result<JournalState> {
-    let contents = journal::read(path)?;
-    if contents.torn_tail {
-        eprintln!(
-            "note: the journal's last line was cut off (the previous run was killed while writing it); it is ignored and the operation is checked against AWS"
-        );
-    }
-    Ok(JournalState::replay(
-        path,
-        &contents.records,
-        plan.body.operations.len(),
-        &plan.checksum,
-    )?)
 }
 
 fn print_summary(plan: &PlanFile, prior: &JournalState, journal: &Path, instance: &str) {
@@ -415,7 +410,7 @@ fn print_report(
                         .unwrap_or_default(),
                     message.as_deref().unwrap_or("")
                 );
-                println!("      → {}", hint(code.as_deref(), message.as_deref()));
+                println!("      → {}", hint_line(code.as_deref(), message.as_deref()));
             }
             shown += 1;
         }
@@ -456,4 +451,14 @@ fn print_report(
             }
         );
     }
+}
+
+/// A failed write's hint, with what to run next from the command line.
+fn hint_line(code: Option<&str>, message: Option<&str>) -> String {
+    let hint = hint(code, message);
+    let next = match hint.next {
+        Next::RunAgain => "then rerun (with --retry-failed to retry only the failed writes)",
+        Next::PlanAgain => "then plan again (cutover plan) from the current state",
+    };
+    format!("{}; {next}", hint.remedy)
 }

@@ -1660,6 +1660,7 @@ mod tests {
                 id: ext.to_owned(),
             }],
             status: None,
+            profile: Default::default(),
         }
     }
 

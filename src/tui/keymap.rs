@@ -102,6 +102,8 @@ pub struct Binding {
     pub keys: &'static [(KeyCode, KeyModifiers)],
     /// How the key is written in hints and help.
     pub label: &'static str,
+    /// What it does in a word or two, for the footer.
+    pub short: &'static str,
     pub action: Action,
     pub help: &'static str,
     /// Shown in the footer (the most used ones only; `?` shows all).
@@ -117,6 +119,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('/'), NONE)],
         label: "/",
+        short: "filter",
         action: Action::StartFilter,
         help: "filter the table as you type (fuzzy; column:term, e.g. account:prod ps:admin)",
         hint: true,
@@ -125,6 +128,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('s'), NONE)],
         label: "s",
+        short: "sort",
         action: Action::SortNextColumn,
         help: "sort by the next column",
         hint: true,
@@ -133,6 +137,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('S'), SHIFT), (KeyCode::Char('S'), NONE)],
         label: "S",
+        short: "reverse sort",
         action: Action::ReverseSort,
         help: "reverse the sort order",
         hint: false,
@@ -141,6 +146,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Enter, NONE)],
         label: "⏎",
+        short: "open",
         action: Action::Open,
         help: "open the selected row (drill down)",
         hint: true,
@@ -149,14 +155,25 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
         label: "esc",
+        short: "back",
         action: Action::Back,
         help: "back (clear the filter, close the detail)",
         hint: true,
         scope: Scope::Browse,
     },
     Binding {
+        keys: &[(KeyCode::Char(':'), NONE)],
+        label: ":",
+        short: "command",
+        action: Action::StartCommand,
+        help: "command line (Tab completes, ↑ recalls): :users hana, :mapping, :write, :quit…",
+        hint: true,
+        scope: Scope::Browse,
+    },
+    Binding {
         keys: &[(KeyCode::Char('e'), NONE)],
         label: "e",
+        short: "export",
         action: Action::ExportCsv,
         help: "export the current (filtered) table to CSV",
         hint: true,
@@ -165,22 +182,16 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('r'), NONE)],
         label: "r",
+        short: "reload",
         action: Action::Reload,
         help: "reload from the source",
         hint: true,
         scope: Scope::Browse,
     },
     Binding {
-        keys: &[(KeyCode::Char(':'), NONE)],
-        label: ":",
-        action: Action::StartCommand,
-        help: "command: :users :groups :ps :accounts :assignments :apps :map :write :quit",
-        hint: true,
-        scope: Scope::Browse,
-    },
-    Binding {
         keys: &[(KeyCode::Tab, NONE)],
         label: "tab",
+        short: "next pane",
         action: Action::NextPane,
         help: "next pane",
         hint: false,
@@ -189,6 +200,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::BackTab, SHIFT), (KeyCode::BackTab, NONE)],
         label: "shift-tab",
+        short: "previous pane",
         action: Action::PreviousPane,
         help: "previous pane",
         hint: false,
@@ -197,6 +209,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('1'), NONE)],
         label: "1",
+        short: "users",
         action: Action::GotoPane(0),
         help: "users",
         hint: false,
@@ -205,6 +218,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('2'), NONE)],
         label: "2",
+        short: "groups",
         action: Action::GotoPane(1),
         help: "groups",
         hint: false,
@@ -213,6 +227,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('3'), NONE)],
         label: "3",
+        short: "permission sets",
         action: Action::GotoPane(2),
         help: "permission sets",
         hint: false,
@@ -221,6 +236,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('4'), NONE)],
         label: "4",
+        short: "accounts",
         action: Action::GotoPane(3),
         help: "accounts",
         hint: false,
@@ -229,6 +245,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('5'), NONE)],
         label: "5",
+        short: "assignments",
         action: Action::GotoPane(4),
         help: "assignments",
         hint: false,
@@ -237,6 +254,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('6'), NONE)],
         label: "6",
+        short: "apps",
         action: Action::GotoPane(5),
         help: "applications",
         hint: false,
@@ -245,6 +263,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('7'), NONE)],
         label: "7",
+        short: "mapping",
         action: Action::OpenMigration,
         help: "migration: map old principals, see the changeset (with a baseline)",
         hint: false,
@@ -253,6 +272,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('k'), NONE), (KeyCode::Up, NONE)],
         label: "k/↑",
+        short: "up",
         action: Action::Up,
         help: "up",
         hint: false,
@@ -261,6 +281,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('j'), NONE), (KeyCode::Down, NONE)],
         label: "j/↓",
+        short: "down",
         action: Action::Down,
         help: "down",
         hint: false,
@@ -269,6 +290,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageUp, NONE), (KeyCode::Char('u'), CTRL)],
         label: "pgup/^u",
+        short: "page up",
         action: Action::PageUp,
         help: "page up",
         hint: false,
@@ -277,6 +299,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageDown, NONE), (KeyCode::Char('d'), CTRL)],
         label: "pgdn/^d",
+        short: "page down",
         action: Action::PageDown,
         help: "page down",
         hint: false,
@@ -285,6 +308,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)],
         label: "home/g",
+        short: "top",
         action: Action::Top,
         help: "first row",
         hint: false,
@@ -297,6 +321,7 @@ pub const BINDINGS: &[Binding] = &[
             (KeyCode::Char('G'), NONE),
         ],
         label: "end/G",
+        short: "bottom",
         action: Action::Bottom,
         help: "last row",
         hint: false,
@@ -305,6 +330,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)],
         label: "?",
+        short: "help",
         action: Action::ToggleHelp,
         help: "show or hide this help",
         hint: true,
@@ -313,6 +339,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('q'), NONE)],
         label: "q",
+        short: "quit",
         action: Action::Quit,
         help: "quit",
         hint: true,
@@ -321,6 +348,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('W'), SHIFT), (KeyCode::Char('W'), NONE)],
         label: "W",
+        short: "writes",
         action: Action::EnableWrites,
         help: "enable writes for this session (asks first; read-only is the default)",
         hint: true,
@@ -329,6 +357,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('c'), CTRL)],
         label: "^c",
+        short: "quit",
         action: Action::Quit,
         help: "quit",
         hint: false,
@@ -343,6 +372,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Enter, NONE)],
         label: "⏎",
+        short: "accept",
         action: Action::Map(MapAction::Accept),
         help: "accept the highlighted candidate (asks first when weak, claimed, or replacing a decision)",
         hint: true,
@@ -351,6 +381,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('p'), NONE)],
         label: "p",
+        short: "pick any",
         action: Action::Map(MapAction::Pick),
         help: "pick any principal of the same type as the successor (type to search)",
         hint: true,
@@ -359,6 +390,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('n'), NONE)],
         label: "n",
+        short: "no successor",
         action: Action::Map(MapAction::NoSuccessor),
         help: "no successor: its access is dropped on purpose",
         hint: true,
@@ -367,6 +399,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('u'), NONE)],
         label: "u",
+        short: "unmap",
         action: Action::Map(MapAction::Unmap),
         help: "unmap: undecided again",
         hint: false,
@@ -375,6 +408,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('B'), SHIFT), (KeyCode::Char('B'), NONE)],
         label: "B",
+        short: "accept exact",
         action: Action::Map(MapAction::AcceptExact),
         help: "bulk accept: the exact matches, then the unclaimed strong ones; each tier listed for review before y (never weak)",
         hint: true,
@@ -383,6 +417,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('f'), NONE)],
         label: "f",
+        short: "filter",
         action: Action::Map(MapAction::CycleFilter),
         help: "filter: all, unmapped with access (the work queue), weak or manual, shared successor (merges), no successor",
         hint: true,
@@ -391,6 +426,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('z'), NONE)],
         label: "z",
+        short: "undo",
         action: Action::Map(MapAction::Undo),
         help: "undo the last decision (a bulk accept is one)",
         hint: true,
@@ -399,6 +435,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('Z'), SHIFT), (KeyCode::Char('Z'), NONE)],
         label: "Z",
+        short: "redo",
         action: Action::Map(MapAction::Redo),
         help: "redo what z undid",
         hint: false,
@@ -407,6 +444,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char(' '), NONE)],
         label: "space",
+        short: "mark",
         action: Action::Map(MapAction::ToggleMark),
         help: "mark or unmark: n, u and ⏎ then act on every marked principal",
         hint: false,
@@ -415,6 +453,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('o'), NONE)],
         label: "o",
+        short: "order",
         action: Action::Map(MapAction::SortByTier),
         help: "order: by direct access, or by tier (exact, strong, weak, by hand, none, undecided)",
         hint: false,
@@ -423,6 +462,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('i'), NONE)],
         label: "i",
+        short: "why",
         action: Action::Map(MapAction::Explain),
         help: "why: the evidence (tier, method) behind the selected decision",
         hint: false,
@@ -431,6 +471,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('L'), SHIFT), (KeyCode::Char('L'), NONE)],
         label: "L",
+        short: "log",
         action: Action::Map(MapAction::ShowLog),
         help: "the decision log of this session (also appended beside the mapping file)",
         hint: false,
@@ -439,6 +480,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('I'), SHIFT), (KeyCode::Char('I'), NONE)],
         label: "I",
+        short: "leavers",
         action: Action::Map(MapAction::ImportLeavers),
         help: "import a leavers CSV (user names or emails): marks them no successor",
         hint: false,
@@ -447,6 +489,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('+'), NONE), (KeyCode::Char('+'), SHIFT)],
         label: "+",
+        short: "zoom risks",
         action: Action::Map(MapAction::ZoomRisks),
         help: "zoom the risk list to the whole screen (and back)",
         hint: false,
@@ -455,6 +498,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('s'), NONE)],
         label: "s",
+        short: "risk filter",
         action: Action::Map(MapAction::RiskSeverity),
         help: "risks shown: all, decided only, high, medium, info, to-do (unmapped)",
         hint: false,
@@ -463,6 +507,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('/'), NONE)],
         label: "/",
+        short: "search",
         action: Action::StartFilter,
         help: "search the old principals (fuzzy; name, type, id, successor)",
         hint: true,
@@ -471,6 +516,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('w'), NONE)],
         label: "w",
+        short: "write plan",
         action: Action::Map(MapAction::WritePlan),
         help: "write the plan file (beside the mapping file, or plan.json)",
         hint: true,
@@ -479,6 +525,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('A'), SHIFT), (KeyCode::Char('A'), NONE)],
         label: "A",
+        short: "apply",
         action: Action::OpenApply,
         help: "apply this changeset: summary, typed confirmation, live progress (needs W first)",
         hint: true,
@@ -487,6 +534,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('C'), SHIFT), (KeyCode::Char('C'), NONE)],
         label: "C",
+        short: "clean up",
         action: Action::OpenCleanup,
         help: "clean up: the mapping's old principals left over, to delete (needs W first)",
         hint: false,
@@ -495,6 +543,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('W'), SHIFT), (KeyCode::Char('W'), NONE)],
         label: "W",
+        short: "writes",
         action: Action::EnableWrites,
         help: "enable writes for this session (asks first; read-only is the default)",
         hint: false,
@@ -503,6 +552,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('R'), SHIFT), (KeyCode::Char('R'), NONE)],
         label: "R",
+        short: "retire old",
         action: Action::Map(MapAction::ToggleRetireOld),
         help: "retire old on/off: also delete the decided old principals' assignments",
         hint: false,
@@ -515,6 +565,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
             (KeyCode::BackTab, NONE),
         ],
         label: "tab",
+        short: "other list",
         action: Action::Map(MapAction::FocusOther),
         help: "focus: old principals, candidates, risks (j/k scroll the focused one)",
         hint: false,
@@ -523,6 +574,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Left, NONE), (KeyCode::Char('h'), NONE)],
         label: "←/h",
+        short: "old principals",
         action: Action::Map(MapAction::FocusLeft),
         help: "focus the old principals",
         hint: false,
@@ -531,6 +583,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Right, NONE), (KeyCode::Char('l'), NONE)],
         label: "→/l",
+        short: "candidates",
         action: Action::Map(MapAction::FocusRight),
         help: "focus the candidates",
         hint: false,
@@ -539,6 +592,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('k'), NONE), (KeyCode::Up, NONE)],
         label: "k/↑",
+        short: "up",
         action: Action::Up,
         help: "up (in the focused list)",
         hint: false,
@@ -547,6 +601,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('j'), NONE), (KeyCode::Down, NONE)],
         label: "j/↓",
+        short: "down",
         action: Action::Down,
         help: "down (in the focused list)",
         hint: false,
@@ -555,6 +610,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageUp, NONE), (KeyCode::Char('u'), CTRL)],
         label: "pgup/^u",
+        short: "page up",
         action: Action::PageUp,
         help: "page up",
         hint: false,
@@ -563,6 +619,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageDown, NONE), (KeyCode::Char('d'), CTRL)],
         label: "pgdn/^d",
+        short: "page down",
         action: Action::PageDown,
         help: "page down",
         hint: false,
@@ -571,6 +628,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)],
         label: "home/g",
+        short: "top",
         action: Action::Top,
         help: "first row",
         hint: false,
@@ -583,6 +641,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
             (KeyCode::Char('G'), NONE),
         ],
         label: "end/G",
+        short: "bottom",
         action: Action::Bottom,
         help: "last row",
         hint: false,
@@ -591,6 +650,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
         label: "esc",
+        short: "back",
         action: Action::Back,
         help: "back: clear the search, then leave for the browse panes",
         hint: false,
@@ -603,6 +663,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char(' '), NONE)],
         label: "space",
+        short: "pause/resume",
         action: Action::Apply(ApplyAction::TogglePause),
         help: "pause or resume (outstanding writes finish; no new ones start while paused)",
         hint: true,
@@ -611,6 +672,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('s'), NONE)],
         label: "s",
+        short: "stop",
         action: Action::Apply(ApplyAction::Stop),
         help: "stop: no new writes, outstanding ones finish and are journaled",
         hint: true,
@@ -619,6 +681,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('A'), SHIFT), (KeyCode::Char('A'), NONE)],
         label: "A",
+        short: "run again",
         action: Action::OpenApply,
         help: "when it has ended: run again (resumes from the journal)",
         hint: false,
@@ -627,6 +690,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('k'), NONE), (KeyCode::Up, NONE)],
         label: "k/↑",
+        short: "up",
         action: Action::Up,
         help: "scroll the operations up",
         hint: false,
@@ -635,6 +699,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('j'), NONE), (KeyCode::Down, NONE)],
         label: "j/↓",
+        short: "scroll",
         action: Action::Down,
         help: "scroll the operations down",
         hint: true,
@@ -643,6 +708,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('f'), NONE)],
         label: "f",
+        short: "follow",
         action: Action::Apply(ApplyAction::Follow),
         help: "follow the running operations again (scrolling stops following)",
         hint: true,
@@ -651,6 +717,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageUp, NONE), (KeyCode::Char('u'), CTRL)],
         label: "pgup/^u",
+        short: "page up",
         action: Action::PageUp,
         help: "page up",
         hint: false,
@@ -659,6 +726,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageDown, NONE), (KeyCode::Char('d'), CTRL)],
         label: "pgdn/^d",
+        short: "page down",
         action: Action::PageDown,
         help: "page down",
         hint: false,
@@ -667,6 +735,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)],
         label: "home/g",
+        short: "top",
         action: Action::Top,
         help: "first operation",
         hint: false,
@@ -679,6 +748,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
             (KeyCode::Char('G'), NONE),
         ],
         label: "end/G",
+        short: "bottom",
         action: Action::Bottom,
         help: "last operation",
         hint: false,
@@ -687,6 +757,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
         label: "esc",
+        short: "back (apply keeps running)",
         action: Action::Back,
         help: "back to the mapping screen (a running apply keeps running; A returns)",
         hint: true,
@@ -699,6 +770,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('i'), NONE)],
         label: "i",
+        short: "include with access",
         action: Action::Cleanup(CleanupAction::ToggleInclude),
         help:
             "include the old principals that still hold access (their assignments stay as orphans)",
@@ -708,6 +780,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('d'), NONE)],
         label: "d",
+        short: "delete",
         action: Action::Cleanup(CleanupAction::Delete),
         help: "delete the listed principals: asks for the identity store id (needs W first)",
         hint: true,
@@ -716,6 +789,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('W'), SHIFT), (KeyCode::Char('W'), NONE)],
         label: "W",
+        short: "enable writes",
         action: Action::EnableWrites,
         help: "enable writes for this session (asks first; read-only is the default)",
         hint: true,
@@ -724,6 +798,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('k'), NONE), (KeyCode::Up, NONE)],
         label: "k/↑",
+        short: "up",
         action: Action::Up,
         help: "scroll up",
         hint: false,
@@ -732,6 +807,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('j'), NONE), (KeyCode::Down, NONE)],
         label: "j/↓",
+        short: "scroll",
         action: Action::Down,
         help: "scroll down",
         hint: true,
@@ -740,6 +816,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageUp, NONE), (KeyCode::Char('u'), CTRL)],
         label: "pgup/^u",
+        short: "page up",
         action: Action::PageUp,
         help: "page up",
         hint: false,
@@ -748,6 +825,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageDown, NONE), (KeyCode::Char('d'), CTRL)],
         label: "pgdn/^d",
+        short: "page down",
         action: Action::PageDown,
         help: "page down",
         hint: false,
@@ -756,6 +834,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)],
         label: "home/g",
+        short: "top",
         action: Action::Top,
         help: "top",
         hint: false,
@@ -768,6 +847,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
             (KeyCode::Char('G'), NONE),
         ],
         label: "end/G",
+        short: "bottom",
         action: Action::Bottom,
         help: "bottom",
         hint: false,
@@ -776,6 +856,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
         label: "esc",
+        short: "back",
         action: Action::Back,
         help: "back to the mapping screen (running deletes keep running; C returns)",
         hint: true,
@@ -785,6 +866,11 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
 
 /// The action bound to `key` in `scope`, if any.
 pub fn action_for(key: &KeyEvent, scope: Scope) -> Option<Action> {
+    binding_for(key, scope).map(|b| b.action)
+}
+
+/// The binding of `key` in `scope`, if any.
+pub fn binding_for(key: &KeyEvent, scope: Scope) -> Option<&'static Binding> {
     BINDINGS
         .iter()
         .chain(MIGRATION_BINDINGS)
@@ -796,12 +882,29 @@ pub fn action_for(key: &KeyEvent, scope: Scope) -> Option<Action> {
                 .iter()
                 .any(|(code, modifiers)| *code == key.code && *modifiers == key.modifiers)
         })
-        .map(|b| b.action)
 }
 
-/// The footer's hints, in table order.
-pub fn footer_hints() -> impl Iterator<Item = &'static Binding> {
-    BINDINGS.iter().filter(|b| b.hint)
+/// For a key that does nothing in `here`: where it does something, in words (`None`: nowhere).
+pub fn where_it_works(key: &KeyEvent, here: Scope) -> Option<String> {
+    let places = [
+        (Scope::Browse, "on panes 1-6"),
+        (Scope::Migration, "on the mapping screen (7)"),
+        (
+            Scope::Apply,
+            "on the apply screen (A on the mapping screen)",
+        ),
+        (
+            Scope::Cleanup,
+            "on the cleanup screen (C on the mapping screen)",
+        ),
+    ];
+    places
+        .iter()
+        .filter(|(scope, _)| *scope != here)
+        .find_map(|(scope, place)| {
+            let b = binding_for(key, *scope).filter(|b| b.scope == *scope)?;
+            Some(format!("{} ({}) works {place}", b.label, b.short))
+        })
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::mapping::{Decision, Mapping};
 use crate::model::{PrincipalId, PrincipalType, Snapshot};
 use crate::plan::file::{sha256, PlanFile};
 use crate::plan::{PlanOptions, Planner, RiskKind, Severity, Summary};
-use crate::tui::app::Effect;
+use crate::tui::event::Effect;
 use crate::tui::filter::Query;
 use crate::tui::keymap::{self, Action, MapAction, Scope};
 use chrono::{DateTime, Utc};
@@ -68,7 +68,7 @@ pub struct Engines<'s> {
 self_cell::self_cell!(
     struct Cell {
         owner: Snapshots,
-        // The suggester is another branch's work: no promise about its variance.
+        // The suggester borrows the snapshots through interior types that are not covariant.
         #[not_covariant]
         dependent: Engines,
     }
@@ -260,16 +260,7 @@ pub enum MapMode {
     Import(String),
 }
 
-/// What a key did, for the app.
-pub enum KeyOutcome {
-    Handled(Vec<Effect>),
-    /// A key of the whole app (quit, help, command line, another pane).
-    Global(Action),
-    /// Back to the browse panes.
-    Leave,
-    /// Read this leavers CSV and hand it to [`Migration::import_leavers`].
-    ImportLeavers(PathBuf),
-}
+pub use crate::tui::event::KeyOutcome;
 
 pub struct Migration {
     cell: Cell,
@@ -313,6 +304,9 @@ pub struct Migration {
     pub risk_zoom: bool,
     /// Rows of the risk list that fit (set with `list_rows`).
     pub risk_rows: usize,
+    /// A leavers CSV named with `I`, for the app to read and hand to
+    /// [`Migration::import_leavers`].
+    pub pending_import: Option<PathBuf>,
     /// Row indices passing the filter, in list order.
     pub visible: Vec<usize>,
     pub highlights: Vec<Vec<usize>>,
@@ -526,6 +520,7 @@ impl Migration {
             risk_offset: 0,
             risk_zoom: false,
             risk_rows: 5,
+            pending_import: None,
             visible: Vec::new(),
             highlights: Vec::new(),
             selected: 0,
@@ -1353,21 +1348,7 @@ fn or_id<'a>(name: &'a str, id: &'a PrincipalId) -> &'a str {
     }
 }
 
-fn clamp_add(current: usize, delta: isize, len: usize) -> usize {
-    let target = current as isize + delta;
-    target.clamp(0, len.saturating_sub(1) as isize) as usize
-}
-
-/// The smallest scroll change that keeps `selected` within a window of `height` rows.
-pub fn scroll_into_view(selected: usize, offset: usize, height: usize) -> usize {
-    if selected < offset {
-        selected
-    } else if selected >= offset + height {
-        selected + 1 - height
-    } else {
-        offset
-    }
-}
+pub use crate::tui::widgets::scroll_list::{clamp_add, scroll_into_view};
 
 #[cfg(test)]
 mod screen_tests;

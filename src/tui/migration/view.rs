@@ -5,6 +5,7 @@
 use super::state::{
     scroll_into_view, Ask, Focus, GroupMembers, MapMode, Migration, OpsLine, Picker, Review,
 };
+use crate::humanize::thousands;
 use crate::mapping::tier::Tier;
 use crate::mapping::Status;
 
@@ -15,8 +16,9 @@ fn inert(text: &str) -> String {
 use crate::model::PrincipalType;
 use crate::tui::app::{App, Mode};
 use crate::tui::keymap::{self, Action, MapAction};
-use crate::tui::panes::PaneKind;
+use crate::tui::layout::{tab_labels, MAPPING_TAB};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::footer::Hints;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -131,12 +133,11 @@ pub fn render(app: &App, m: &Migration, frame: &mut Frame) {
     let areas = layout_for(frame.area(), m.focus == Focus::Risks);
     render_header(m, frame, areas.header, &theme);
     render_tabs(frame, areas.tabs, &theme);
-    let tabs_width = PaneKind::ALL
+    let tabs_width = tab_labels(areas.tabs.width, true)
         .iter()
-        .enumerate()
-        .map(|(i, kind)| format!(" {} {} ", i + 1, kind.title()).chars().count() as u16)
+        .map(|l| l.chars().count() as u16)
         .sum::<u16>()
-        + " 7 Migration ".len() as u16;
+        + MAPPING_TAB.len() as u16;
     crate::tui::apply_screen::view::render_mode_right(
         app,
         frame,
@@ -165,9 +166,6 @@ pub fn render(app: &App, m: &Migration, frame: &mut Frame) {
         MapMode::Log { offset } => render_log(m, *offset, frame, frame.area(), &theme),
         MapMode::Normal | MapMode::Search | MapMode::Import(_) => {}
     }
-    if app.mode == Mode::Help {
-        render_help(frame, frame.area(), &theme);
-    }
 }
 
 fn percent(part: usize, whole: usize) -> String {
@@ -175,10 +173,6 @@ fn percent(part: usize, whole: usize) -> String {
     (part * 100)
         .checked_div(whole)
         .map_or_else(|| "–".to_owned(), |p| format!("{p}%"))
-}
-
-fn thousands(n: usize) -> String {
-    crate::humanize::thousands(n as u64)
 }
 
 fn render_header(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -205,11 +199,12 @@ fn render_header(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme) {
             Span::styled(format!("mapping {name} ({state})"), style)
         }
     };
-    // The mapping's state first: on a narrow screen the snapshots' labels are what gets cut.
+    // Whether the mapping is saved comes before the snapshots' labels, which a narrow
+    // terminal cuts off.
     let line = Line::from(vec![
         Span::styled(" cutover ", theme.accent),
         Span::raw("· "),
-        Span::styled("MIGRATION", theme.heading),
+        Span::styled("MAPPING", theme.heading),
         Span::raw(" · "),
         mapping,
         if m.demo {
@@ -226,12 +221,11 @@ fn render_header(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme) {
 }
 
 fn render_tabs(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let mut spans: Vec<Span> = PaneKind::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, kind)| Span::raw(format!(" {} {} ", i + 1, kind.title())))
+    let mut spans: Vec<Span> = tab_labels(area.width, true)
+        .into_iter()
+        .map(Span::raw)
         .collect();
-    spans.push(Span::styled(" 7 Migration ", theme.selected));
+    spans.push(Span::styled(MAPPING_TAB, theme.selected));
     frame.render_widget(Line::from(spans), area);
 }
 
@@ -764,36 +758,24 @@ fn risk_lines<'a>(m: &'a Migration, height: usize, theme: &Theme) -> Vec<Line<'a
     lines
 }
 
-fn hint_text(action: Action, m: &Migration) -> String {
-    match action {
-        Action::Map(MapAction::Accept) => "accept".to_owned(),
-        Action::Map(MapAction::Pick) => "pick any".to_owned(),
-        Action::Map(MapAction::NoSuccessor) => "no successor".to_owned(),
-        Action::Map(MapAction::Unmap) => "unmap".to_owned(),
+/// A footer hint: the binding's short label, with the counts for bulk accept and undo.
+fn hint_text(binding: &keymap::Binding, m: &Migration) -> String {
+    match binding.action {
         Action::Map(MapAction::AcceptExact) => match m.pending_exact() {
-            0 => "bulk (strong)".to_owned(),
-            n => format!("bulk exact ({n})"),
+            0 => format!("{} (strong)", binding.short),
+            n => format!("{} exact ({n})", binding.short),
         },
-        Action::Map(MapAction::Undo) => match m.undo_depth() {
-            (0, _) => "undo".to_owned(),
-            (n, _) => format!("undo ({n})"),
+        Action::Map(MapAction::Undo) => match m.undo_depth().0 {
+            0 => binding.short.to_owned(),
+            n => format!("{} ({n})", binding.short),
         },
-        Action::Map(MapAction::CycleFilter) => "filter".to_owned(),
-        Action::StartFilter => "search".to_owned(),
-        Action::Map(MapAction::WritePlan) => "write plan".to_owned(),
-        Action::Map(MapAction::ToggleRetireOld) => "retire old".to_owned(),
-        Action::OpenApply => "apply".to_owned(),
-        _ => String::new(),
+        _ => binding.short.to_owned(),
     }
 }
 
 fn render_footer(app: &App, m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme) {
     let line = if app.mode == Mode::Command {
-        Line::from(vec![
-            Span::styled(":", theme.accent),
-            Span::raw(app.input.clone()),
-            Span::styled("▏", theme.dim),
-        ])
+        crate::tui::widgets::footer::command_line(&app.input, theme)
     } else if matches!(m.mode, MapMode::Search) {
         Line::from(vec![
             Span::styled("/", theme.accent),
@@ -806,19 +788,27 @@ fn render_footer(app: &App, m: &Migration, frame: &mut Frame, area: Rect, theme:
             Span::raw(path.clone()),
             Span::styled("▏  ⏎ import · esc cancel", theme.dim),
         ])
-    } else if let Some(message) = &app.message {
-        Line::styled(message.clone(), theme.accent)
     } else {
-        let mut spans = Vec::new();
-        for b in keymap::MIGRATION_BINDINGS.iter().filter(|b| b.hint) {
-            spans.push(Span::styled(format!(" {}", b.label), theme.accent));
-            spans.push(Span::raw(format!(" {} ", hint_text(b.action, m))));
+        // Most needed first: a narrow terminal leaves out the hints at the end (? lists all).
+        let order = |b: &&keymap::Binding| match b.action {
+            Action::Map(MapAction::Accept) => 0,
+            Action::Map(MapAction::NoSuccessor) => 1,
+            Action::Map(MapAction::Pick) => 2,
+            Action::Map(MapAction::WritePlan) => 3,
+            Action::OpenApply => 4,
+            _ => 5,
+        };
+        let mut bindings: Vec<&keymap::Binding> = keymap::MIGRATION_BINDINGS
+            .iter()
+            .filter(|b| b.hint)
+            .collect();
+        bindings.sort_by_key(order);
+        let mut hints = Hints::new();
+        for b in bindings {
+            hints.push(b.label, hint_text(b, m));
         }
-        spans.push(Span::styled(" ?", theme.accent));
-        spans.push(Span::raw(" help "));
-        spans.push(Span::styled(" q", theme.accent));
-        spans.push(Span::raw(" quit"));
-        Line::from(spans)
+        hints.push("?", "help").push("q", "quit");
+        hints.line(area.width, theme)
     };
     frame.render_widget(line, area);
 }
@@ -1019,23 +1009,4 @@ fn render_log(m: &Migration, offset: usize, frame: &mut Frame, area: Rect, theme
         .map(|l| Line::raw(l.as_str()))
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
-}
-
-fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let app_wide = keymap::BINDINGS.iter().filter(|b| {
-        matches!(
-            b.action,
-            Action::ToggleHelp | Action::Quit | Action::StartCommand
-        )
-    });
-    let bindings: Vec<&keymap::Binding> =
-        keymap::MIGRATION_BINDINGS.iter().chain(app_wide).collect();
-    crate::tui::view::render_key_help(
-        frame,
-        area,
-        theme,
-        &bindings,
-        " Migration keys (1-6 browse panes · esc closes) ",
-        160,
-    );
 }

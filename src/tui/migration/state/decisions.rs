@@ -734,7 +734,8 @@ impl Migration {
                 let path = PathBuf::from(path.trim());
                 self.mode = MapMode::Normal;
                 if !path.as_os_str().is_empty() {
-                    return KeyOutcome::ImportLeavers(path);
+                    // Reading the file is the app's I/O (see hook.rs); deciding is ours.
+                    self.pending_import = Some(path);
                 }
             }
             KeyCode::Backspace => {

@@ -33,7 +33,7 @@ fn press(m: &mut Migration, code: KeyCode) -> Vec<Effect> {
         KeyOutcome::Handled(effects) => effects,
         KeyOutcome::Global(action) => panic!("{code:?} went to the app as {action:?}"),
         KeyOutcome::Leave => panic!("{code:?} left the screen"),
-        KeyOutcome::ImportLeavers(path) => panic!("{code:?} asked to import {path:?}"),
+        KeyOutcome::Close => panic!("{code:?} closed the screen"),
     }
 }
 
