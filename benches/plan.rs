@@ -145,6 +145,79 @@ fn main() {
         resident.unwrap_or(0) as f64 / 1024.0,
         thousands(users)
     );
+    drop(planner);
+    migration_screen(&m, &truth, benchmarking);
+}
+
+/// The migration screen at the quota: `z` (undo one decision) and each list filter, from the
+/// key to the state the next frame draws (target < 50 ms each).
+fn migration_screen(m: &cutover::fixture::migration::Migration, truth: &Mapping, full: bool) {
+    use cutover::tui::migration::{Migration, MigrationInputs};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let started = Instant::now();
+    let mut screen = Migration::new(MigrationInputs {
+        baseline: m.baseline.clone(),
+        current: m.current.clone(),
+        mapping: truth.clone(),
+        mapping_path: None,
+        mapping_file_exists: false,
+        options: PlanOptions::default(),
+        baseline_source: "bench".into(),
+        current_source: "bench".into(),
+    });
+    println!(
+        "migration screen opened on {} old principals with the whole truth: {}",
+        thousands(screen.rows().len()),
+        secs(started.elapsed())
+    );
+    let now = chrono::Utc::now();
+    let press = |screen: &mut Migration, code: KeyCode| {
+        let started = Instant::now();
+        let _ = screen.on_key(&KeyEvent::new(code, KeyModifiers::NONE), now);
+        started.elapsed()
+    };
+    let rounds = if full { 20 } else { 3 };
+    let mut undo = Vec::new();
+    for n in 0..rounds {
+        // A decision (no successor for a row far down the list), then z.
+        let row = (n * 7919) % screen.rows().len();
+        screen.decide(row, Some(Decision::NoSuccessor), Some("manual"));
+        undo.push(press(&mut screen, KeyCode::Char('z')));
+    }
+    let (median, worst) = median_max(&mut undo);
+    println!(
+        "z (undo one decision, re-plan, refresh the list): median {}, max {}  target < 50 ms  {}",
+        ms(median),
+        ms(worst),
+        verdict(worst < Duration::from_millis(50))
+    );
+    // f cycles through the five filters: time the press that lands on each.
+    let mut times: Vec<(String, usize, Vec<Duration>)> = Vec::new();
+    for _ in 0..rounds.min(5) {
+        for slot in 0..5 {
+            let took = press(&mut screen, KeyCode::Char('f'));
+            if times.len() <= slot {
+                times.push((screen.filter.label().to_owned(), 0, Vec::new()));
+            }
+            times[slot].1 = screen.visible.len();
+            times[slot].2.push(took);
+        }
+    }
+    for (label, rows, mut took) in times {
+        let (median, worst) = median_max(&mut took);
+        println!(
+            "filter {label:<28} ({:>7} rows): median {}, max {}  target < 50 ms  {}",
+            thousands(rows),
+            ms(median),
+            ms(worst),
+            verdict(worst < Duration::from_millis(50))
+        );
+    }
+}
+
+fn median_max(times: &mut [Duration]) -> (Duration, Duration) {
+    times.sort();
+    (times[times.len() / 2], *times.last().unwrap())
 }
 
 fn secs(d: Duration) -> String {

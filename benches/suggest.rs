@@ -14,7 +14,10 @@
 
 use cutover::fixture::migration::{generate_migration, Migration};
 use cutover::fixture::OrgSpec;
+use cutover::mapping::propose::propose;
 use cutover::mapping::suggest::{Candidate, Suggester};
+use cutover::mapping::tier::Tier;
+use cutover::mapping::Decision;
 use cutover::model::{PrincipalId, PrincipalType};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -51,6 +54,104 @@ fn main() {
         secs(generating.elapsed())
     );
     measure(&migration, limit, preset == "quota");
+
+    // The demo organization's planted cases, against its ground truth.
+    let demo = cutover::fixture::demo::load_demo();
+    let demo_truth = cutover::fixture::demo::demo_ground_truth();
+    let truth: HashMap<PrincipalId, Option<PrincipalId>> = demo_truth
+        .user_successors
+        .iter()
+        .map(|(o, n)| {
+            (
+                PrincipalId::from(o.as_str()),
+                n.as_ref().map(|n| PrincipalId::from(n.as_str())),
+            )
+        })
+        .chain(demo_truth.group_successors.iter().map(|(o, n)| {
+            (
+                PrincipalId::from(o.as_str()),
+                n.as_ref().map(|n| PrincipalId::from(n.as_str())),
+            )
+        }))
+        .collect();
+    let truth: HashMap<&PrincipalId, Option<&PrincipalId>> =
+        truth.iter().map(|(o, n)| (o, n.as_ref())).collect();
+    tiers(&demo.baseline, &demo.current, &truth, "demo");
+}
+
+/// Precision and recall per tier of `propose` (what `cutover suggest --tier` writes), its
+/// time, and the top suggestion's precision before (no mapping) and after (with the strong
+/// mapping's co-membership and member overlap) for the principals left undecided.
+fn tiers(
+    baseline: &cutover::model::Snapshot,
+    current: &cutover::model::Snapshot,
+    truth: &HashMap<&PrincipalId, Option<&PrincipalId>>,
+    label: &str,
+) {
+    let with_successor = truth.values().filter(|n| n.is_some()).count();
+    for tier in [Tier::Exact, Tier::Strong] {
+        let started = Instant::now();
+        let suggestion = propose(baseline, current, tier);
+        let took = started.elapsed();
+        for written in [Tier::Exact, Tier::Strong] {
+            if written > tier {
+                continue;
+            }
+            let (mut right, mut total, mut leavers) = (0, 0, 0);
+            for (old, entry) in suggestion.mapping.iter() {
+                let method = entry.method.as_deref().unwrap_or("");
+                if Tier::of_method(method) != Some(written) {
+                    continue;
+                }
+                total += 1;
+                let Decision::Successor(new) = &entry.decision else {
+                    continue;
+                };
+                match truth.get(old).copied().flatten() {
+                    Some(expected) => right += usize::from(expected == new),
+                    None => leavers += 1,
+                }
+            }
+            println!(
+                "{label}: cutover suggest --tier {tier}: {written} decisions {total}, precision {} ({right} right, {leavers} leavers given a successor), recall {} of {with_successor}",
+                percent(right, total),
+                percent(right, with_successor),
+            );
+        }
+        println!(
+            "{label}: cutover suggest --tier {tier} for {} old principals: {}  target < 3 s  {}",
+            baseline.users.len() + baseline.groups.len(),
+            secs(took),
+            verdict(took <= Duration::from_secs(3))
+        );
+        if tier == Tier::Strong {
+            let suggester = Suggester::new(baseline, current);
+            let top_right = |all: &[(PrincipalType, PrincipalId, Vec<Candidate>)]| {
+                let (mut right, mut asked) = (0, 0);
+                for (_, old, candidates) in all {
+                    if suggestion.mapping.get(old).is_some() {
+                        continue;
+                    }
+                    if let Some(Some(expected)) = truth.get(old) {
+                        asked += 1;
+                        right += usize::from(
+                            candidates
+                                .first()
+                                .is_some_and(|c| &c.principal_id == *expected),
+                        );
+                    }
+                }
+                (right, asked)
+            };
+            let (before, asked) = top_right(&suggester.suggest_all(5));
+            let (after, _) = top_right(&suggester.suggest_all_in(5, &suggestion.mapping));
+            println!(
+                "{label}: top suggestion for the {asked} left undecided with a successor: right {} without the mapping's evidence, {} with it (co-membership, member overlap)",
+                percent(before, asked),
+                percent(after, asked)
+            );
+        }
+    }
 }
 
 fn measure(m: &Migration, limit: usize, full: bool) {
@@ -127,7 +228,11 @@ fn measure(m: &Migration, limit: usize, full: bool) {
         verdict(exact_right == exact.len())
     );
 
-    // 4. Peak memory.
+    // 4. Tiers: what `cutover suggest` writes, per tier, against the truth; and the top
+    // suggestion's precision without and with the evidence a decided mapping adds.
+    tiers(&m.baseline, &m.current, &truth, "generator");
+
+    // 5. Peak memory.
     match (memory_kib("VmHWM:"), resident) {
         (Some(peak), Some(resident)) => println!(
             "peak memory (VmHWM{}): {:.0} MiB, of which the two snapshots {:.0} MiB: suggestions add {:.0} MiB",

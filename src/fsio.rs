@@ -141,6 +141,18 @@ fn sync_dir(dir: &Path) {
     }
 }
 
+/// Appends `contents` to `path` (a log), creating it with mode 0600; one `write` per call so
+/// that a line is never split by another writer, then fsync.
+pub fn append_private(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let mut options = OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents)?;
+    file.sync_data()
+}
+
 /// Reads and parses a snapshot file, naming the file in every error.
 pub fn read_snapshot(path: &Path) -> anyhow::Result<Snapshot> {
     let text = fs::read_to_string(path)

@@ -17,6 +17,7 @@ pub mod out;
 mod plan;
 mod principal;
 mod progress;
+mod suggest;
 mod verify;
 
 use crate::aws::{AwsBackend, LiveOptions};
@@ -62,6 +63,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Who has access to what: one row per (user, account, permission set), with the path.
     Audit(audit::AuditArgs),
+    /// Write the unambiguous successor matches of a tier (exact, or strong) as a mapping file, and optionally every candidate for review (read-only).
+    Suggest(suggest::SuggestArgs),
     /// Compute the changeset from a baseline, a mapping and the current state; write it as a plan (read-only).
     Plan(plan::PlanArgs),
     /// Apply a plan: creates, then deletes; journaled and resumable. Writes to AWS after a typed confirmation.
@@ -193,6 +196,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Some(Command::Export(args)) => export::run(&cli.live, args).await,
         Some(Command::Audit(args)) => audit::run(&cli.live, args).await,
         Some(Command::Plan(args)) => plan::run(&cli.live, args).await,
+        Some(Command::Suggest(args)) => suggest::run(&cli.live, args).await,
         Some(Command::Verify(args)) => verify::run(&cli.live, args).await,
         Some(Command::Cleanup(args)) => cleanup::run(&cli.live, args).await,
         Some(Command::Dev(command)) => dev::run(&cli.live, command).await,

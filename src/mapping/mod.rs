@@ -5,7 +5,12 @@
 //! candidates for the admin to accept.
 
 pub mod file;
+pub mod history;
+pub mod log;
+pub mod membership;
+pub mod propose;
 pub mod suggest;
+pub mod tier;
 
 use crate::model::{PrincipalId, PrincipalType};
 use std::collections::BTreeMap;
@@ -101,6 +106,26 @@ impl Mapping {
         match self.decision(old_id) {
             Some(Decision::Successor(id)) => Some(id),
             _ => None,
+        }
+    }
+
+    /// The successor of the old principal `old_id` (by plain string).
+    pub fn successor_of(&self, old_id: &str) -> Option<&PrincipalId> {
+        match self.entries.get(old_id).map(|e| &e.decision) {
+            Some(Decision::Successor(id)) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Sets or clears the entry of `old_id` (what undo and redo do).
+    pub fn set(&mut self, old_id: PrincipalId, entry: Option<Entry>) {
+        match entry {
+            Some(entry) => {
+                self.entries.insert(old_id, entry);
+            }
+            None => {
+                self.entries.remove(&old_id);
+            }
         }
     }
 

@@ -17,12 +17,16 @@
 //! rare name tokens with the old principal (an inverted index of tokens; tokens held by too
 //! many principals are skipped).
 
+use super::membership::Membership;
+use super::tier::{self, Tier};
+use super::Mapping;
 use crate::model::{ExternalId, Group, PrincipalId, PrincipalType, Snapshot, User};
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 use std::thread;
 
 /// Why a candidate is suggested, strongest first.
@@ -46,6 +50,12 @@ pub enum Evidence {
     DisplayName,
     /// Same given and family name (users), when the display names differ (`Sam` / `Samuel`).
     PersonName,
+    /// Groups: most old members' successors are members of the candidate (once users are
+    /// mapped).
+    MemberOverlap,
+    /// Users: the candidate is a member of the successor of one of the old user's groups
+    /// (once groups are mapped). Supporting evidence only: it never makes a candidate alone.
+    CoMembership,
     /// Similar names, by a fuzzy score.
     Fuzzy,
 }
@@ -69,7 +79,25 @@ impl Evidence {
             Evidence::LocalPart => "same email local part",
             Evidence::DisplayName => "same display name",
             Evidence::PersonName => "same given and family name",
+            Evidence::MemberOverlap => "members' successors are in it",
+            Evidence::CoMembership => "in the successor of one of its groups",
             Evidence::Fuzzy => "similar name",
+        }
+    }
+
+    /// The word for the mapping file's `method` column.
+    pub fn method_word(self) -> &'static str {
+        match self {
+            Evidence::ExternalId => "external_id",
+            Evidence::UserName => "user_name",
+            Evidence::Email => "email",
+            Evidence::ExternalIdValue => "external_id_value",
+            Evidence::LocalPart => "local_part",
+            Evidence::DisplayName => "display_name",
+            Evidence::PersonName => "person_name",
+            Evidence::MemberOverlap => "member_overlap",
+            Evidence::CoMembership => "co_membership",
+            Evidence::Fuzzy => "fuzzy",
         }
     }
 
@@ -85,6 +113,8 @@ impl Evidence {
             Evidence::LocalPart => (0.65, 0.80),
             Evidence::DisplayName => (0.45, 0.60),
             Evidence::PersonName => (0.36, 0.45),
+            Evidence::MemberOverlap => (0.36, 0.45),
+            Evidence::CoMembership => (0.35, 0.36),
             Evidence::Fuzzy => (0.05, 0.35),
         }
     }
@@ -99,6 +129,8 @@ impl Evidence {
             Evidence::LocalPart => 0.5,
             Evidence::DisplayName => 0.35,
             Evidence::PersonName => 0.25,
+            Evidence::MemberOverlap => 0.5,
+            Evidence::CoMembership => 0.4,
             Evidence::Fuzzy => 0.3 * similarity,
         }
     }
@@ -116,6 +148,9 @@ pub struct Candidate {
     pub reason: String,
     /// The fuzzy name score (0..=1) when [`Evidence::Fuzzy`] is among the evidence.
     pub similarity: Option<f32>,
+    /// What the admin sees instead of the confidence (see [`super::tier`]): derived from the
+    /// evidence, and `weak` when another candidate of the same old principal is as strong.
+    pub tier: Tier,
 }
 
 impl Candidate {
@@ -127,6 +162,11 @@ impl Candidate {
     /// Whether the strongest evidence is exact (external id, user name, email).
     pub fn is_exact(&self) -> bool {
         self.strongest().is_exact()
+    }
+
+    /// The mapping file's `method` when this candidate is accepted.
+    pub fn method(&self) -> String {
+        tier::method(self.tier, &self.evidence)
     }
 }
 
@@ -140,6 +180,18 @@ pub struct ExactMatch {
     /// Every piece of evidence for the pair, strongest first (the first is exact).
     pub evidence: Vec<Evidence>,
 }
+
+/// One match of a tiered bulk accept: the old principal's only candidate at its tier, which no
+/// other old principal has at `strong` or better and no decision has taken.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Proposal {
+    pub principal_type: PrincipalType,
+    pub old_id: PrincipalId,
+    pub candidate: Candidate,
+}
+
+/// How many candidates per old principal count when looking for a successor claimed twice.
+const CLAIM_CANDIDATES: usize = 5;
 
 /// Below this similarity a name is not "similar". 0.75 keeps `ana.chen` → `ana.chen-smith`
 /// (a changed family name, 0.87) and one-letter typos, and drops people who merely share a
@@ -178,6 +230,9 @@ pub struct Suggester<'s> {
     /// Old principal id → index in the baseline's users / groups.
     old_users: HashMap<&'s str, u32>,
     old_groups: HashMap<&'s str, u32>,
+    /// Memberships and current groups by id, built on the first question that involves the
+    /// mapping (co-membership, member overlap).
+    membership: OnceLock<(Membership<'s>, HashMap<&'s str, u32>)>,
 }
 
 impl<'s> Suggester<'s> {
@@ -222,7 +277,69 @@ impl<'s> Suggester<'s> {
             groups,
             old_users,
             old_groups,
+            membership: OnceLock::new(),
         }
+    }
+
+    /// Both snapshots' memberships, indexed on first use.
+    pub fn membership(&self) -> &Membership<'s> {
+        &self.decided().0
+    }
+
+    fn decided(&self) -> &(Membership<'s>, HashMap<&'s str, u32>) {
+        self.membership.get_or_init(|| {
+            let groups = self
+                .current
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (g.group_id.as_str(), i as u32))
+                .collect();
+            (Membership::of(self.baseline, self.current), groups)
+        })
+    }
+
+    /// Like [`Suggester::suggest`], with the evidence the decided part of `mapping` adds:
+    /// users in the successors of the old user's groups, groups holding the successors of the
+    /// old group's members.
+    pub fn suggest_in(
+        &self,
+        principal_type: PrincipalType,
+        old_id: &PrincipalId,
+        limit: usize,
+        mapping: &Mapping,
+    ) -> Vec<Candidate> {
+        let mut scratch = Scratch::default();
+        let context = Some(mapping);
+        match principal_type {
+            PrincipalType::User => self.old_users.get(old_id.as_str()).map(|&i| {
+                self.suggest_user(
+                    &self.baseline.users[i as usize],
+                    limit,
+                    &mut scratch,
+                    context,
+                )
+            }),
+            PrincipalType::Group => self.old_groups.get(old_id.as_str()).map(|&i| {
+                self.suggest_group(
+                    &self.baseline.groups[i as usize],
+                    limit,
+                    &mut scratch,
+                    context,
+                )
+            }),
+        }
+        .unwrap_or_default()
+    }
+
+    /// [`Suggester::suggest_all`] with the evidence of `mapping` (see [`Suggester::suggest_in`]).
+    pub fn suggest_all_in(
+        &self,
+        limit: usize,
+        mapping: &Mapping,
+    ) -> Vec<(PrincipalType, PrincipalId, Vec<Candidate>)> {
+        self.decided();
+        self.suggest_all_with(limit, Some(mapping))
     }
 
     /// Ranked candidates (best first, at most `limit`) for one old principal. Empty when
@@ -236,12 +353,11 @@ impl<'s> Suggester<'s> {
     ) -> Vec<Candidate> {
         let mut scratch = Scratch::default();
         match principal_type {
-            PrincipalType::User => self
-                .old_users
-                .get(old_id.as_str())
-                .map(|&i| self.suggest_user(&self.baseline.users[i as usize], limit, &mut scratch)),
+            PrincipalType::User => self.old_users.get(old_id.as_str()).map(|&i| {
+                self.suggest_user(&self.baseline.users[i as usize], limit, &mut scratch, None)
+            }),
             PrincipalType::Group => self.old_groups.get(old_id.as_str()).map(|&i| {
-                self.suggest_group(&self.baseline.groups[i as usize], limit, &mut scratch)
+                self.suggest_group(&self.baseline.groups[i as usize], limit, &mut scratch, None)
             }),
         }
         .unwrap_or_default()
@@ -250,16 +366,24 @@ impl<'s> Suggester<'s> {
     /// Candidates for every old principal (baseline users, then groups, in baseline order),
     /// also those with none. Runs on every core.
     pub fn suggest_all(&self, limit: usize) -> Vec<(PrincipalType, PrincipalId, Vec<Candidate>)> {
+        self.suggest_all_with(limit, None)
+    }
+
+    fn suggest_all_with(
+        &self,
+        limit: usize,
+        context: Option<&Mapping>,
+    ) -> Vec<(PrincipalType, PrincipalId, Vec<Candidate>)> {
         self.for_every_old_principal(|old, scratch| match old {
             Old::User(user) => (
                 PrincipalType::User,
                 PrincipalId::from(&user.user_id),
-                self.suggest_user(user, limit, scratch),
+                self.suggest_user(user, limit, scratch, context),
             ),
             Old::Group(group) => (
                 PrincipalType::Group,
                 PrincipalId::from(&group.group_id),
-                self.suggest_group(group, limit, scratch),
+                self.suggest_group(group, limit, scratch, context),
             ),
         })
     }
@@ -330,10 +454,66 @@ impl<'s> Suggester<'s> {
             .collect()
     }
 
+    /// The undecided old principals whose best candidate is `exact` or `strong` (as `at_least`
+    /// allows; never `weak`), unique at its tier, claimed by no other old principal at
+    /// `strong` or better, not already a decided successor, and not itself an old principal
+    /// proposed for a successor (a chain). With the evidence `mapping` adds. Baseline order.
+    pub fn unambiguous(&self, at_least: Tier, mapping: &Mapping) -> Vec<Proposal> {
+        if at_least == Tier::Weak {
+            return Vec::new();
+        }
+        let all = self.suggest_all_in(CLAIM_CANDIDATES, mapping);
+        let mut claims: HashMap<(PrincipalType, &str), usize> = HashMap::new();
+        for (principal_type, _, candidates) in &all {
+            for c in candidates.iter().filter(|c| c.tier <= Tier::Strong) {
+                *claims
+                    .entry((*principal_type, c.principal_id.as_str()))
+                    .or_default() += 1;
+            }
+        }
+        let taken: std::collections::HashSet<&str> = mapping
+            .iter()
+            .filter_map(|(_, e)| match &e.decision {
+                super::Decision::Successor(id) => Some(id.as_str()),
+                super::Decision::NoSuccessor => None,
+            })
+            .collect();
+        let proposals: Vec<(PrincipalType, &PrincipalId, &Candidate)> = all
+            .iter()
+            .filter(|(_, old_id, _)| mapping.get(old_id).is_none())
+            .filter_map(|(principal_type, old_id, candidates)| {
+                let top = candidates.first()?;
+                let unclaimed = claims.get(&(*principal_type, top.principal_id.as_str()))
+                    == Some(&1)
+                    && !taken.contains(top.principal_id.as_str());
+                (top.tier <= at_least && unclaimed).then_some((*principal_type, old_id, top))
+            })
+            .collect();
+        let proposed_old: std::collections::HashSet<&str> = proposals
+            .iter()
+            .map(|(_, old_id, _)| old_id.as_str())
+            .collect();
+        proposals
+            .into_iter()
+            .filter(|(_, _, c)| !proposed_old.contains(c.principal_id.as_str()))
+            .map(|(principal_type, old_id, c)| Proposal {
+                principal_type,
+                old_id: old_id.clone(),
+                candidate: c.clone(),
+            })
+            .collect()
+    }
+
     // -----------------------------------------------------------------------------------------
     // Users
 
-    fn suggest_user(&self, old: &User, limit: usize, scratch: &mut Scratch) -> Vec<Candidate> {
+    fn suggest_user(
+        &self,
+        old: &User,
+        limit: usize,
+        scratch: &mut Scratch,
+        context: Option<&Mapping>,
+    ) -> Vec<Candidate> {
         let users = &self.current.users;
         // Built only if a fuzzy comparison is needed (most principals never need one).
         let old_names = OnceCell::new();
@@ -369,6 +549,14 @@ impl<'s> Suggester<'s> {
         }
         scratch.keys = keys;
         scratch.seen = seen;
+        if let Some(mapping) = context {
+            let membership = self.membership();
+            for c in &mut found {
+                if membership.co_member(mapping, &old.user_id.0, c.principal_id.as_str()) {
+                    c.add(Evidence::CoMembership, None);
+                }
+            }
+        }
         rank(found, limit)
     }
 
@@ -390,7 +578,13 @@ impl<'s> Suggester<'s> {
     // -----------------------------------------------------------------------------------------
     // Groups
 
-    fn suggest_group(&self, old: &Group, limit: usize, scratch: &mut Scratch) -> Vec<Candidate> {
+    fn suggest_group(
+        &self,
+        old: &Group,
+        limit: usize,
+        scratch: &mut Scratch,
+        context: Option<&Mapping>,
+    ) -> Vec<Candidate> {
         let groups = &self.current.groups;
         let old_name = OnceCell::new();
         let mut keys = std::mem::take(&mut scratch.keys);
@@ -427,7 +621,58 @@ impl<'s> Suggester<'s> {
         }
         scratch.keys = keys;
         scratch.seen = seen;
+        if let Some(mapping) = context {
+            self.add_member_overlap(old, mapping, &old_name, &mut found);
+        }
         rank(found, limit)
+    }
+
+    /// Member overlap as evidence for the groups found by name, and the groups holding most
+    /// of the old group's members' successors as candidates of their own (a renamed group).
+    fn add_member_overlap(
+        &self,
+        old: &Group,
+        mapping: &Mapping,
+        old_name: &OnceCell<NameForm>,
+        found: &mut Vec<Candidate>,
+    ) {
+        let (membership, group_index) = self.decided();
+        let old_id = old.group_id.as_str();
+        for c in found.iter_mut() {
+            let overlap = membership.overlap(mapping, old_id, c.principal_id.as_str());
+            if overlap.is_evidence() {
+                c.add(Evidence::MemberOverlap, Some(overlap.summary()));
+            }
+        }
+        for (new_id, _) in membership.groups_holding_successors(mapping, old_id, FUZZY_SHORTLIST) {
+            if found.iter().any(|c| c.principal_id.as_str() == new_id) {
+                continue;
+            }
+            let Some(&i) = group_index.get(new_id) else {
+                continue;
+            };
+            let new = &self.current.groups[i as usize];
+            if excluded(&old.external_ids, &new.external_ids, old_id, new_id) {
+                continue;
+            }
+            let overlap = membership.overlap(mapping, old_id, new_id);
+            if !overlap.is_evidence() {
+                continue;
+            }
+            let summary = Some(overlap.summary());
+            match group_candidate(old, old_name, new) {
+                Some(mut c) => {
+                    c.add(Evidence::MemberOverlap, summary);
+                    found.push(c);
+                }
+                None => found.extend(candidate(
+                    new_id,
+                    vec![Evidence::MemberOverlap],
+                    None,
+                    summary,
+                )),
+            }
+        }
     }
 
     fn exact_group_candidates(&self, old: &Group, scratch: &mut Scratch) -> Vec<Candidate> {
@@ -732,7 +977,7 @@ fn user_candidate(old: &User, old_names: &OnceCell<UserNames>, new: &User) -> Op
             similarity = Some(score);
         }
     }
-    candidate(&new.user_id.0, evidence, similarity)
+    candidate(&new.user_id.0, evidence, similarity, None)
 }
 
 fn group_candidate(old: &Group, old_name: &OnceCell<NameForm>, new: &Group) -> Option<Candidate> {
@@ -764,7 +1009,7 @@ fn group_candidate(old: &Group, old_name: &OnceCell<NameForm>, new: &Group) -> O
             similarity = Some(score);
         }
     }
-    candidate(&new.group_id.0, evidence, similarity)
+    candidate(&new.group_id.0, evidence, similarity, None)
 }
 
 fn person_name(user: &User) -> Option<(&str, &str)> {
@@ -787,7 +1032,24 @@ fn same_person_name(old: &User, new: &User) -> bool {
     }
 }
 
-fn candidate(id: &str, mut evidence: Vec<Evidence>, similarity: Option<f32>) -> Option<Candidate> {
+impl Candidate {
+    /// Adds a piece of evidence found later (from the mapping), with a note for the reason
+    /// (the overlap's figures), recomputing confidence, tier and reason.
+    fn add(&mut self, piece: Evidence, note: Option<String>) {
+        let mut evidence = std::mem::take(&mut self.evidence);
+        evidence.push(piece);
+        if let Some(c) = candidate(self.principal_id.as_str(), evidence, self.similarity, note) {
+            *self = c;
+        }
+    }
+}
+
+fn candidate(
+    id: &str,
+    mut evidence: Vec<Evidence>,
+    similarity: Option<f32>,
+    note: Option<String>,
+) -> Option<Candidate> {
     if evidence.is_empty() {
         return None;
     }
@@ -815,11 +1077,16 @@ fn candidate(id: &str, mut evidence: Vec<Evidence>, similarity: Option<f32>) -> 
             (Evidence::Fuzzy, Some(s)) => {
                 let _ = write!(reason, "similar name ({:.0}%)", s * 100.0);
             }
+            (Evidence::MemberOverlap, _) => match &note {
+                Some(note) => reason.push_str(note),
+                None => reason.push_str(e.label()),
+            },
             _ => reason.push_str(e.label()),
         }
     }
     Some(Candidate {
         principal_id: PrincipalId(id.to_owned()),
+        tier: tier::of_evidence(&evidence, similarity),
         evidence,
         confidence: low + (high - low) * position,
         reason,
@@ -836,8 +1103,30 @@ fn rank(mut found: Vec<Candidate>, limit: usize) -> Vec<Candidate> {
             .then(b.confidence.total_cmp(&a.confidence))
             .then_with(|| a.principal_id.cmp(&b.principal_id))
     });
+    demote_ties(&mut found);
     found.truncate(limit);
     found
+}
+
+/// A tier holds only for a candidate alone at it: when the best tier found is shared (a user
+/// name naming one person and an email another, two namesakes in the same groups), every
+/// candidate above `weak` becomes `weak`, saying why.
+fn demote_ties(found: &mut [Candidate]) {
+    let Some(best) = found.iter().map(|c| c.tier).min() else {
+        return;
+    };
+    let tied = found.iter().filter(|c| c.tier == best).count();
+    if best == Tier::Weak || tied < 2 {
+        return;
+    }
+    for c in found.iter_mut().filter(|c| c.tier != Tier::Weak) {
+        let _ = write!(
+            c.reason,
+            "; {tied} candidates with {} evidence: check which",
+            best.label()
+        );
+        c.tier = Tier::Weak;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1431,10 +1720,12 @@ mod tests {
             [Evidence::UserName, Evidence::Email, Evidence::DisplayName]
         );
         assert!(found[0].confidence > found[1].confidence);
+        // Two candidates with exact evidence are a conflict for the admin: both shown weak.
         assert_eq!(
             found[1].reason,
-            "same user name, same email, same display name"
+            "same user name, same email, same display name; 2 candidates with exact evidence: check which"
         );
+        assert!(found.iter().all(|c| c.tier == Tier::Weak));
     }
 
     #[test]
@@ -1954,5 +2245,146 @@ mod tests {
             );
             assert!(m.evidence[0].is_exact());
         }
+    }
+
+    fn member(group: &str, user: &str) -> crate::model::GroupMembership {
+        crate::model::GroupMembership {
+            group_id: GroupId(group.to_owned()),
+            user_id: UserId(user.to_owned()),
+            membership_id: None,
+        }
+    }
+
+    /// Ana Chen (old) and two namesakes in the new tenant: the display name alone is weak and
+    /// ties; once her group is mapped, the one in its successor is strong.
+    #[test]
+    fn co_membership_tells_namesakes_apart_once_groups_are_mapped() {
+        let old_ana = user("o-ana", "ana.chen@old.example", "Ana Chen", OLD, "1");
+        let new_ana = user("n-ana", "achen@new.example", "Ana Chen", NEW, "a");
+        let other_ana = user("n-ana2", "ana.c@new.example", "Ana Chen", NEW, "b");
+        let mut baseline = snapshot(
+            vec![old_ana.clone()],
+            vec![group("o-g", "platform", OLD, "g")],
+        );
+        baseline.group_memberships = vec![member("o-g", "o-ana")];
+        let mut current = snapshot(
+            vec![old_ana, new_ana, other_ana],
+            vec![group("n-g", "sg-platform", NEW, "h")],
+        );
+        current.group_memberships = vec![member("n-g", "n-ana")];
+        let suggester = Suggester::new(&baseline, &current);
+        let old: PrincipalId = "o-ana".into();
+        let before = suggester.suggest(PrincipalType::User, &old, 5);
+        assert_eq!(before.len(), 2);
+        assert!(before.iter().all(|c| c.tier == Tier::Weak), "{before:?}");
+
+        let mut mapping = Mapping::new();
+        mapping.decide(
+            PrincipalType::Group,
+            "o-g".into(),
+            super::super::Decision::Successor("n-g".into()),
+            None,
+        );
+        let after = suggester.suggest_in(PrincipalType::User, &old, 5, &mapping);
+        assert_eq!(after[0].principal_id.as_str(), "n-ana");
+        assert_eq!(after[0].tier, Tier::Strong, "{:?}", after[0]);
+        assert!(after[0]
+            .reason
+            .contains("in the successor of one of its groups"));
+        assert_eq!(after[0].method(), "strong:display_name+co_membership");
+        assert_eq!(after[1].tier, Tier::Weak);
+    }
+
+    /// A renamed group is found by its members once they are mapped, with the overlap in the
+    /// reason; with a matching name too it is strong.
+    #[test]
+    fn member_overlap_finds_renamed_groups_and_strengthens_same_names() {
+        let olds: Vec<User> = (0..4)
+            .map(|i| {
+                user(
+                    &format!("o{i}"),
+                    &format!("u{i}@old.example"),
+                    &format!("U {i}"),
+                    OLD,
+                    &i.to_string(),
+                )
+            })
+            .collect();
+        let news: Vec<User> = (0..4)
+            .map(|i| {
+                user(
+                    &format!("n{i}"),
+                    &format!("u{i}@new.example"),
+                    &format!("U {i}"),
+                    NEW,
+                    &format!("x{i}"),
+                )
+            })
+            .collect();
+        let mut baseline = snapshot(
+            olds.clone(),
+            vec![
+                group("o-web", "aws-web-developers", OLD, "w"),
+                group("o-ops", "aws-ops", OLD, "p"),
+            ],
+        );
+        baseline.group_memberships = (0..4).map(|i| member("o-web", &format!("o{i}"))).collect();
+        baseline.group_memberships.push(member("o-ops", "o0"));
+        let mut all = olds;
+        all.extend(news);
+        let mut current = snapshot(
+            all,
+            vec![
+                group("n-fe", "sg-frontend", NEW, "f"),
+                group("n-ops", "AWS Ops", NEW, "q"),
+            ],
+        );
+        current.group_memberships = (0..3).map(|i| member("n-fe", &format!("n{i}"))).collect();
+        current.group_memberships.push(member("n-fe", "n-extra"));
+        current.group_memberships.push(member("n-ops", "n0"));
+        let suggester = Suggester::new(&baseline, &current);
+        let mut mapping = Mapping::new();
+        for i in 0..4 {
+            mapping.decide(
+                PrincipalType::User,
+                format!("o{i}").into(),
+                super::super::Decision::Successor(format!("n{i}").into()),
+                None,
+            );
+        }
+        let web: PrincipalId = "o-web".into();
+        assert!(suggester.suggest(PrincipalType::Group, &web, 5).is_empty());
+        let found = suggester.suggest_in(PrincipalType::Group, &web, 5, &mapping);
+        assert_eq!(ids(&found), ["n-fe"]);
+        assert_eq!(found[0].tier, Tier::Weak, "overlap alone is weak");
+        assert!(
+            found[0].reason.contains(
+                "3 of 4 old members' successors are in this group; 1 new member has no predecessor"
+            ),
+            "{}",
+            found[0].reason
+        );
+        let ops = suggester.suggest_in(PrincipalType::Group, &"o-ops".into(), 5, &mapping);
+        // n0 is in both new groups: the named one is strong, the other only weak.
+        assert_eq!(ids(&ops), ["n-ops", "n-fe"]);
+        assert_eq!(ops[0].tier, Tier::Strong, "{:?}", ops[0]);
+        assert_eq!(ops[1].tier, Tier::Weak);
+        // Without the mapping the same name is only weak.
+        let ops = suggester.suggest(PrincipalType::Group, &"o-ops".into(), 5);
+        assert_eq!(ops[0].tier, Tier::Weak);
+    }
+
+    #[test]
+    fn two_exact_candidates_are_a_conflict_shown_weak() {
+        let old = user("o1", "ana@old.example", "Ana", OLD, "1");
+        let by_name = user("n1", "ana@old.example", "Someone", NEW, "a");
+        let mut by_email = user("n2", "other@new.example", "Else", NEW, "b");
+        by_email.emails[0].value = "ana@old.example".into();
+        let baseline = snapshot(vec![old.clone()], Vec::new());
+        let current = snapshot(vec![by_name, by_email], Vec::new());
+        let found = suggest_user(&baseline, &current, "o1");
+        assert_eq!(found.len(), 2);
+        assert!(found.iter().all(|c| c.tier == Tier::Weak), "{found:?}");
+        assert!(found[0].reason.contains("2 candidates with exact evidence"));
     }
 }

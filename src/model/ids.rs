@@ -25,6 +25,14 @@ macro_rules! string_id {
             }
         }
 
+        /// Lets maps keyed by the id be searched with a `&str` (the derived `Hash`, `Eq`
+        /// and `Ord` are the string's, so the two agree).
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl From<&str> for $name {
             fn from(value: &str) -> Self {
                 Self(value.to_owned())

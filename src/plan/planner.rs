@@ -1000,14 +1000,18 @@ impl<'s> Planner<'s> {
                 current_arn: ApplicationArn::from(current_arn),
             }));
         }
+        // Decided consequences first (a merge must not hide under a hundred to-do items),
+        // then by severity, kind and size.
         risks.sort_by(|a, b| {
             (
+                a.is_todo(),
                 a.severity,
                 a.kind_rank(),
                 std::cmp::Reverse(a.weight()),
                 &a.kind,
             )
                 .cmp(&(
+                    b.is_todo(),
                     b.severity,
                     b.kind_rank(),
                     std::cmp::Reverse(b.weight()),

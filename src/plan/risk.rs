@@ -154,6 +154,19 @@ impl Risk {
         }
     }
 
+    /// An undecided old principal's lost access: a to-do item of the mapping rather than a
+    /// consequence of a decision. Listed after every other risk, and counted apart, so that
+    /// the merges, role deletions and deliberate losses the admin decided stay in view.
+    pub fn is_todo(&self) -> bool {
+        matches!(
+            self.kind,
+            RiskKind::AccessLost {
+                reason: LossReason::Unmapped,
+                ..
+            }
+        )
+    }
+
     /// Kinds in the order a reviewer should read them: lost access and deleted roles first.
     pub fn kind_rank(&self) -> u8 {
         match &self.kind {

@@ -126,6 +126,11 @@ pub enum Effect {
         path: PathBuf,
         contents: String,
     },
+    /// Appends to a log file (created 0600): the mapping's decision log.
+    AppendFile {
+        path: PathBuf,
+        contents: String,
+    },
     /// The apply screen's work (prepare, start, pause, stop).
     Apply(super::apply_screen::ApplyCommand),
     /// The cleanup screen's work (select, delete).

@@ -241,6 +241,12 @@ pub async fn run_with_live_apply(
                         }
                     }
                 }
+                Effect::AppendFile { path, contents } => {
+                    if let Err(e) = fsio::append_private(&path, contents.as_bytes()) {
+                        app.message =
+                            Some(format!("cannot append to the log {}: {e}", path.display()));
+                    }
+                }
             }
         }
     }

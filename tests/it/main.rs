@@ -11,4 +11,5 @@ mod directory;
 mod doctor;
 mod export;
 mod sdk_replay;
+mod suggest;
 mod writer;

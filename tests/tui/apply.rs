@@ -559,7 +559,7 @@ fn cutover_demo_applies_pauses_stops_and_resumes_in_a_terminal() {
 
     run.wait_for("Users (581)");
     run.send("7");
-    run.wait_for("B accept exact");
+    run.wait_for("B bulk exact");
     run.send("A");
     run.wait_for("press W (or :enable-writes)");
     run.send("B");

@@ -40,10 +40,12 @@ impl App {
 
     /// Tells the screen how many rows its lists show at the current terminal size.
     fn fit_migration(&mut self) {
-        let areas = view::layout(self.size);
+        let size = self.size;
         if let Some(m) = self.migration.as_deref_mut() {
+            let areas = view::layout_for(size, m.focus == super::Focus::Risks);
             m.list_rows = areas.list_rows();
             m.picker_rows = view::picker_rows(self.size);
+            m.risk_rows = areas.risk_rows(m.risk_zoom);
         }
     }
 
@@ -55,6 +57,24 @@ impl App {
             return Vec::new();
         };
         match m.on_key(&key, now) {
+            // Reading the leavers file the admin named is the app's I/O; deciding is the screen's.
+            KeyOutcome::Handled(_) if m.pending_import.is_some() => {
+                let path = m.pending_import.take().expect("checked");
+                match std::fs::read(&path) {
+                    Ok(bytes) => {
+                        let effects = m.import_leavers(&String::from_utf8_lossy(&bytes));
+                        self.message = m.message.take();
+                        effects
+                    }
+                    Err(error) => {
+                        self.message = Some(format!(
+                            "cannot read the leavers list {}: {error}",
+                            path.display()
+                        ));
+                        Vec::new()
+                    }
+                }
+            }
             KeyOutcome::Handled(effects) => {
                 self.message = m.message.take();
                 if effects.is_empty() && self.message.is_none() && matches!(m.mode, MapMode::Normal)

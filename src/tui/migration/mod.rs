@@ -13,4 +13,7 @@ pub mod hook;
 pub mod state;
 pub mod view;
 
-pub use state::{Focus, ListFilter, MapMode, Migration, MigrationInputs};
+pub use state::{
+    Ask, Focus, ListFilter, ListSort, MapMode, Migration, MigrationInputs, Review, ReviewItem,
+    RiskFilter, RiskLine,
+};

@@ -1,8 +1,16 @@
 //! The migration screen's state and how keys change it. Pure: edits return
 //! [`Effect`]s (the mapping autosave, the plan file) for the runner to carry out.
 
+mod decisions;
+mod risks;
+
+pub use decisions::{Ask, Review, ReviewItem};
+pub use risks::{RiskFilter, RiskLine};
+
+use crate::mapping::history::History;
 use crate::mapping::suggest::{ExactMatch, Suggester};
-use crate::mapping::{Decision, Mapping, Status};
+use crate::mapping::tier::Tier;
+use crate::mapping::{Decision, Mapping};
 use crate::model::{PrincipalId, PrincipalType, Snapshot};
 use crate::plan::file::{sha256, PlanFile};
 use crate::plan::{PlanOptions, Planner, RiskKind, Severity, Summary};
@@ -18,8 +26,6 @@ use std::path::PathBuf;
 pub const CANDIDATES: usize = 5;
 /// How many accounts and principals the preview lists.
 pub const OPS_GROUPS: usize = 20;
-/// How many risk lines the preview keeps (the counts cover all of them).
-pub const RISKS_KEPT: usize = 50;
 /// How many picker matches are kept after a keystroke (only the first screenful is shown).
 const PICKER_KEPT: usize = 500;
 /// Above this many old principals with access the preview does not list the risks after every
@@ -77,6 +83,9 @@ pub struct OldRow {
     pub name: String,
     /// Baseline assignments it holds directly (account and application).
     pub access: usize,
+    /// Users: the (account, permission set) pairs it reaches directly or through its groups
+    /// in the baseline (what pane 1 calls access). Groups: `None`.
+    pub effective: Option<usize>,
 }
 
 /// A current principal the picker offers.
@@ -97,22 +106,38 @@ pub struct CandidateView {
     pub name: String,
     pub detail: String,
     pub reason: String,
-    pub confidence: f32,
-    /// The mapping file's `method` when accepted: the strongest evidence (`external_id`, ...).
+    /// How strong the evidence is (what the admin sees instead of a score).
+    pub tier: Tier,
+    /// The mapping file's `method` when accepted: the tier and the evidence
+    /// (`strong:local_part+display_name`).
     pub method: String,
+    /// Another old principal already has this candidate as its successor (its name).
+    pub claimed_by: Option<String>,
 }
 
 /// Both groups' members, so the admin can judge a group mapping.
 #[derive(Clone, Debug, Default)]
 pub struct GroupMembers {
     pub old_name: String,
-    /// Old members: user name, and whether the user's mapped successor is a member of the new
-    /// group (`None`: the user is not mapped, or there is no new group to compare with).
-    pub old: Vec<(String, Option<bool>)>,
+    pub old_count: usize,
     /// The new group shown: the highlighted candidate, or the mapped successor.
     pub new_name: Option<String>,
     pub new_is_successor: bool,
-    pub new: Vec<String>,
+    pub new_count: usize,
+    /// The members side by side, aligned by successor: an old member next to its successor
+    /// when the successor is in the new group (`Some(true)`), an old member alone when its
+    /// successor is not (`Some(false)`) or it is unmapped (`None`), then the new members
+    /// that succeed nobody in the old group.
+    pub rows: Vec<MemberRow>,
+    /// "27 of 32 old members' successors are in this group; 4 new members have no predecessor"
+    pub summary: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberRow {
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub in_new: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,6 +149,8 @@ pub struct OpsLine {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RiskCounts {
+    /// Unmapped principals that lose access: the mapping's to-do list (not in the severities).
+    pub todo: usize,
     pub high: usize,
     pub medium: usize,
     pub info: usize,
@@ -142,8 +169,9 @@ pub struct Preview {
     pub retire_old: bool,
     pub by_account: Vec<OpsLine>,
     pub by_principal: Vec<OpsLine>,
-    /// The first [`RISKS_KEPT`] risks, most severe first (HIGH: lost access, deleted roles).
-    pub risks: Vec<(Severity, String)>,
+    /// Every risk: the decided ones first (merges, role deletions, deliberate losses), then
+    /// the to-do items (unmapped principals losing access), each by severity.
+    pub risks: Vec<RiskLine>,
     pub risk_counts: RiskCounts,
     /// The risks were not listed (see [`RISK_LIST_MAX_PRINCIPALS`]): `risks` and
     /// `risk_counts` are empty, the summary's counts stand.
@@ -153,32 +181,51 @@ pub struct Preview {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ListFilter {
     All,
-    Unmapped,
-    HasAccess,
+    /// The work queue: undecided principals that hold assignments directly.
+    UnmappedWithAccess,
+    /// Decisions taken on weak evidence (or by hand), to look at again.
+    Weak,
+    /// Old principals sharing their successor with another (merges).
+    SharedSuccessor,
+    NoSuccessor,
 }
 
 impl ListFilter {
     pub fn label(self) -> &'static str {
         match self {
             ListFilter::All => "all",
-            ListFilter::Unmapped => "unmapped",
-            ListFilter::HasAccess => "has access",
+            ListFilter::UnmappedWithAccess => "unmapped with access",
+            ListFilter::Weak => "weak or manual decisions",
+            ListFilter::SharedSuccessor => "shared successor (merges)",
+            ListFilter::NoSuccessor => "no successor",
         }
     }
 
     fn next(self) -> ListFilter {
         match self {
-            ListFilter::All => ListFilter::Unmapped,
-            ListFilter::Unmapped => ListFilter::HasAccess,
-            ListFilter::HasAccess => ListFilter::All,
+            ListFilter::All => ListFilter::UnmappedWithAccess,
+            ListFilter::UnmappedWithAccess => ListFilter::Weak,
+            ListFilter::Weak => ListFilter::SharedSuccessor,
+            ListFilter::SharedSuccessor => ListFilter::NoSuccessor,
+            ListFilter::NoSuccessor => ListFilter::All,
         }
     }
+}
+
+/// The order of the old-principal list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListSort {
+    /// Most direct access first.
+    Access,
+    /// Strongest decision first: exact, strong, weak, by hand, no successor, undecided.
+    Tier,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
     OldPrincipals,
     Candidates,
+    Risks,
 }
 
 /// The fuzzy picker: any current principal of the old principal's type.
@@ -200,8 +247,17 @@ pub enum MapMode {
     /// Typing the old-principal filter.
     Search,
     Picker(Picker),
-    /// Bulk accept, waiting for y/n: the matches it would accept.
-    Confirm(Vec<ExactMatch>),
+    /// Bulk accept: the matches of one tier, to review (scrollable) before `y`.
+    Review(Review),
+    /// A decision that needs a second look (weak evidence, a claimed successor, a replaced
+    /// decision), waiting for y/n.
+    Ask(Ask),
+    /// The decision log of this session, scrollable.
+    Log {
+        offset: usize,
+    },
+    /// Typing the path of a leavers CSV to mark "no successor".
+    Import(String),
 }
 
 pub use crate::tui::event::KeyOutcome;
@@ -217,6 +273,8 @@ pub struct Migration {
     pub options: PlanOptions,
     pub baseline_label: String,
     pub current_label: String,
+    /// The current state is the demo's: writes go to its in-memory simulation.
+    pub demo: bool,
 
     rows: Vec<OldRow>,
     /// Row index by old principal id.
@@ -227,7 +285,28 @@ pub struct Migration {
     exact: Vec<ExactMatch>,
 
     pub filter: ListFilter,
+    pub sort: ListSort,
     pub query: String,
+    /// Rows marked with space (row indices): `n`, `u` and `⏎` act on all of them.
+    pub marked: std::collections::BTreeSet<usize>,
+    /// Decided rows (any status but unmapped), for the progress counter.
+    pub decided_rows: usize,
+    /// Old principals by successor: who claims each new principal.
+    holders: HashMap<PrincipalId, Vec<PrincipalId>>,
+    history: History,
+    /// This session's decision log lines (also appended to the log file beside the mapping).
+    pub log: Vec<String>,
+    /// When the key being handled was pressed (for the log).
+    now: DateTime<Utc>,
+    pub risk_filter: RiskFilter,
+    pub risk_offset: usize,
+    /// The risk list fills the screen.
+    pub risk_zoom: bool,
+    /// Rows of the risk list that fit (set with `list_rows`).
+    pub risk_rows: usize,
+    /// A leavers CSV named with `I`, for the app to read and hand to
+    /// [`Migration::import_leavers`].
+    pub pending_import: Option<PathBuf>,
     /// Row indices passing the filter, in list order.
     pub visible: Vec<usize>,
     pub highlights: Vec<Vec<usize>>,
@@ -290,6 +369,7 @@ impl Migration {
             "{} ({baseline_source})",
             baseline.captured_at.format("%Y-%m-%d")
         );
+        let demo = current_source == "demo";
         let current_label = format!(
             "{} ({current_source})",
             current.captured_at.format("%Y-%m-%d %H:%M")
@@ -306,6 +386,7 @@ impl Migration {
         });
         let (rows, picks, names, exact) = cell.with_dependent_mut(|s, e| {
             let mut rows: Vec<OldRow> = Vec::new();
+            let access = crate::access::AccessIndex::new(&s.baseline);
             for u in &s.baseline.users {
                 rows.push(OldRow {
                     principal_type: PrincipalType::User,
@@ -314,6 +395,7 @@ impl Migration {
                     access: e
                         .planner
                         .baseline_assignments_of(PrincipalType::User, u.user_id.as_str()),
+                    effective: Some(access.effective_access_count(&u.user_id)),
                 });
             }
             for g in &s.baseline.groups {
@@ -324,6 +406,7 @@ impl Migration {
                     access: e
                         .planner
                         .baseline_assignments_of(PrincipalType::Group, g.group_id.as_str()),
+                    effective: None,
                 });
             }
             // Most access first: that is where a wrong or missing decision hurts most.
@@ -403,6 +486,12 @@ impl Migration {
             .enumerate()
             .map(|(i, row)| (row.id.clone(), i))
             .collect();
+        let mut holders: HashMap<PrincipalId, Vec<PrincipalId>> = HashMap::new();
+        for (old, entry) in mapping.iter() {
+            if let Decision::Successor(new) = &entry.decision {
+                holders.entry(new.clone()).or_default().push(old.clone());
+            }
+        }
         let mut migration = Migration {
             cell,
             old_index,
@@ -413,12 +502,25 @@ impl Migration {
             options,
             baseline_label,
             current_label,
+            demo,
             rows,
             picks,
             names,
             exact,
             filter: ListFilter::All,
+            sort: ListSort::Access,
             query: String::new(),
+            marked: Default::default(),
+            decided_rows: 0,
+            holders,
+            history: History::new(),
+            log: Vec::new(),
+            now: Utc::now(),
+            risk_filter: RiskFilter::All,
+            risk_offset: 0,
+            risk_zoom: false,
+            risk_rows: 5,
+            pending_import: None,
             visible: Vec::new(),
             highlights: Vec::new(),
             selected: 0,
@@ -481,11 +583,14 @@ impl Migration {
             .map(|&packed| &self.picks[packed >> 31][packed & ((1 << 31) - 1)])
     }
 
-    /// The exact matches bulk-accept would take now: those whose old principal is undecided.
+    /// The exact matches bulk-accept would take now: those whose old principal is undecided
+    /// and whose successor nobody has taken.
     pub fn pending_exact(&self) -> usize {
         self.exact
             .iter()
-            .filter(|m| self.mapping.status(&m.old_id) == Status::Unmapped)
+            .filter(|m| {
+                self.mapping.get(&m.old_id).is_none() && self.holders_of(&m.new_id).is_empty()
+            })
             .count()
     }
 
@@ -552,13 +657,27 @@ impl Migration {
         if key.code == KeyCode::Char('c') && key.modifiers == KeyModifiers::CONTROL {
             return KeyOutcome::Global(Action::Quit);
         }
+        self.now = now;
+        // The focused risk pane takes its own keys (scrolling, the severity filter).
+        if matches!(self.mode, MapMode::Normal)
+            && self.focus == Focus::Risks
+            && self.on_risk_key(key)
+        {
+            return KeyOutcome::Handled(Vec::new());
+        }
         match &mut self.mode {
             MapMode::Search => {
                 self.on_search_key(key);
                 KeyOutcome::Handled(Vec::new())
             }
             MapMode::Picker(_) => KeyOutcome::Handled(self.on_picker_key(key)),
-            MapMode::Confirm(_) => KeyOutcome::Handled(self.on_confirm_key(key)),
+            MapMode::Review(_) => KeyOutcome::Handled(self.on_review_key(key)),
+            MapMode::Ask(_) => KeyOutcome::Handled(self.on_ask_key(key)),
+            MapMode::Log { .. } => {
+                self.on_log_key(key);
+                KeyOutcome::Handled(Vec::new())
+            }
+            MapMode::Import(_) => self.on_import_key(key),
             MapMode::Normal => match keymap::action_for(key, Scope::Migration) {
                 Some(Action::Map(action)) => KeyOutcome::Handled(self.on_map_action(action, now)),
                 Some(Action::Up) => self.moved(-1),
@@ -573,11 +692,16 @@ impl Migration {
                     KeyOutcome::Handled(Vec::new())
                 }
                 Some(Action::Back) => {
-                    if !self.query.is_empty() {
+                    if self.risk_zoom {
+                        self.risk_zoom = false;
+                    } else if !self.marked.is_empty() {
+                        self.marked.clear();
+                        self.message = Some("marks cleared".to_owned());
+                    } else if !self.query.is_empty() {
                         self.query.clear();
                         self.refresh_visible();
                         self.refresh_selection();
-                    } else if self.focus == Focus::Candidates {
+                    } else if self.focus != Focus::OldPrincipals {
                         self.focus = Focus::OldPrincipals;
                         self.refresh_group();
                     } else {
@@ -604,6 +728,7 @@ impl Migration {
     fn moved(&mut self, delta: isize) -> KeyOutcome {
         match self.focus {
             Focus::OldPrincipals => self.move_selection(delta),
+            Focus::Risks => self.scroll_risks(delta),
             Focus::Candidates => {
                 if !self.candidates.is_empty() {
                     self.candidate_selected =
@@ -628,40 +753,62 @@ impl Migration {
     }
 
     pub fn on_map_action(&mut self, action: MapAction, now: DateTime<Utc>) -> Vec<Effect> {
+        self.now = now;
         match action {
+            MapAction::Accept if !self.marked.is_empty() => return self.accept_marked(),
             MapAction::Accept => return self.accept_candidate(),
             MapAction::Pick => self.open_picker(),
-            MapAction::NoSuccessor => {
-                if let Some(i) = self.selected_index() {
-                    return self.decide(i, Some(Decision::NoSuccessor), Some("manual"));
-                }
-            }
-            MapAction::Unmap => {
-                if let Some(i) = self.selected_index() {
-                    return self.decide(i, None, None);
-                }
-            }
-            MapAction::AcceptExact => {
-                let pending: Vec<ExactMatch> = self
-                    .exact
-                    .iter()
-                    .filter(|m| self.mapping.status(&m.old_id) == Status::Unmapped)
-                    .cloned()
-                    .collect();
-                self.offer_exact_matches(pending);
-            }
+            MapAction::NoSuccessor => return self.no_successor(),
+            MapAction::Unmap => return self.unmap(),
+            MapAction::AcceptExact => self.offer_bulk(),
             MapAction::CycleFilter => {
                 self.filter = self.filter.next();
                 self.refresh_visible();
                 self.refresh_selection();
-                self.message = Some(format!("showing: {}", self.filter.label()));
+                self.message = Some(format!(
+                    "showing: {} ({} of {})",
+                    self.filter.label(),
+                    self.visible.len(),
+                    self.rows.len()
+                ));
             }
+            MapAction::SortByTier => {
+                self.sort = match self.sort {
+                    ListSort::Access => ListSort::Tier,
+                    ListSort::Tier => ListSort::Access,
+                };
+                self.refresh_visible();
+                self.refresh_selection();
+                self.message = Some(
+                    match self.sort {
+                        ListSort::Access => "sorted by direct access",
+                        ListSort::Tier => {
+                            "sorted by tier: exact, strong, weak, by hand, no successor, undecided"
+                        }
+                    }
+                    .to_owned(),
+                );
+            }
+            MapAction::Undo => return self.undo(),
+            MapAction::Redo => return self.redo(),
+            MapAction::ShowLog => self.mode = MapMode::Log { offset: usize::MAX },
+            MapAction::ToggleMark => self.toggle_mark(),
+            MapAction::ImportLeavers => self.mode = MapMode::Import(String::new()),
+            MapAction::Explain => self.explain(),
+            MapAction::ZoomRisks => {
+                self.risk_zoom = !self.risk_zoom;
+                if self.risk_zoom {
+                    self.focus = Focus::Risks;
+                }
+            }
+            MapAction::RiskSeverity => self.cycle_risk_filter(),
             MapAction::WritePlan => return self.write_plan(now),
             MapAction::ToggleRetireOld => self.toggle_retire_old(),
             MapAction::FocusOther => {
                 self.focus = match self.focus {
                     Focus::OldPrincipals => Focus::Candidates,
-                    Focus::Candidates => Focus::OldPrincipals,
+                    Focus::Candidates => Focus::Risks,
+                    Focus::Risks => Focus::OldPrincipals,
                 };
                 self.refresh_group();
             }
@@ -718,7 +865,13 @@ impl Migration {
                     .map(|(i, _)| self.picks[type_slot(picker.principal_type)][*i].id.clone());
                 self.mode = MapMode::Normal;
                 if let (Some(id), Some(row)) = (chosen, self.selected_index()) {
-                    return self.decide(row, Some(Decision::Successor(id)), Some("manual"));
+                    return self.request(
+                        vec![row],
+                        Some(Decision::Successor(id)),
+                        Some("manual".to_owned()),
+                        None,
+                        "p",
+                    );
                 }
             }
             KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown => {
@@ -746,149 +899,35 @@ impl Migration {
         Vec::new()
     }
 
-    fn on_confirm_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
-        match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
-                let MapMode::Confirm(matches) = std::mem::replace(&mut self.mode, MapMode::Normal)
-                else {
-                    return Vec::new();
-                };
-                self.accept_exact(&matches)
-            }
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
-                self.mode = MapMode::Normal;
-                self.message = Some("nothing accepted".to_owned());
-                Vec::new()
-            }
-            _ => Vec::new(),
-        }
-    }
-
     // -----------------------------------------------------------------------------------------
-    // Edits
+    // Edits (the decisions themselves are in `decisions.rs`)
 
     fn selected_index(&self) -> Option<usize> {
         self.visible.get(self.selected).copied()
     }
 
-    fn accept_candidate(&mut self) -> Vec<Effect> {
-        let Some(row) = self.selected_index() else {
-            return Vec::new();
-        };
-        match self.candidates.get(self.candidate_selected) {
-            Some(candidate) => {
-                let (id, method) = (candidate.id.clone(), candidate.method.clone());
-                self.decide(row, Some(Decision::Successor(id)), Some(&method))
-            }
-            None => {
-                self.message = Some(format!(
-                    "no suggestion for {}: p picks a successor by hand, n marks no successor",
-                    self.rows[row].name
-                ));
-                Vec::new()
-            }
-        }
-    }
-
-    /// Opens the y/n question for bulk-accepting `matches` (what `B` does with the
-    /// suggester's unambiguous exact matches that are still undecided).
-    pub fn offer_exact_matches(&mut self, matches: Vec<ExactMatch>) {
-        let matches: Vec<ExactMatch> = matches
-            .into_iter()
-            .filter(|m| self.mapping.status(&m.old_id) == Status::Unmapped)
-            .collect();
-        if matches.is_empty() {
-            self.message = Some(
-                "no unambiguous exact match is left to accept: accept or pick the rest one by one"
-                    .to_owned(),
-            );
-        } else {
-            self.mode = MapMode::Confirm(matches);
-        }
-    }
-
-    /// Records one decision (`None`: unmap), re-plans, and autosaves.
-    pub fn decide(
-        &mut self,
-        row: usize,
-        decision: Option<Decision>,
-        method: Option<&str>,
-    ) -> Vec<Effect> {
-        let OldRow {
-            principal_type,
-            id,
-            name,
-            ..
-        } = self.rows[row].clone();
-        let result = self.cell.with_dependent_mut(|_, e| {
-            e.planner
-                .decide(principal_type, id.as_str(), decision.as_ref())
-        });
-        if let Err(error) = result {
-            self.message = Some(format!("cannot record that: {error}"));
-            return Vec::new();
-        }
-        self.message = Some(match &decision {
-            Some(Decision::Successor(new)) => {
-                format!("{name} → {}", or_id(self.current_name(new), new))
-            }
-            Some(Decision::NoSuccessor) => format!("{name}: no successor"),
-            None => format!("{name}: unmapped"),
-        });
-        match decision {
-            Some(decision) => {
-                self.mapping
-                    .decide(principal_type, id, decision, method.map(str::to_owned))
-            }
-            None => {
-                self.mapping.unmap(&id);
-            }
-        }
-        self.after_edit()
-    }
-
-    /// Accepts every match whose old principal is still undecided; one re-plan and one save.
-    pub fn accept_exact(&mut self, matches: &[ExactMatch]) -> Vec<Effect> {
-        let mut accepted = 0;
-        for m in matches {
-            if self.mapping.status(&m.old_id) != Status::Unmapped {
-                continue;
-            }
-            let decision = Decision::Successor(m.new_id.clone());
-            let ok = self.cell.with_dependent_mut(|_, e| {
-                e.planner
-                    .decide(m.principal_type, m.old_id.as_str(), Some(&decision))
-                    .is_ok()
-            });
-            if ok {
-                let method = m.evidence.first().map(|e| snake_case(&format!("{e:?}")));
-                self.mapping
-                    .decide(m.principal_type, m.old_id.clone(), decision, method);
-                accepted += 1;
-            }
-        }
-        self.message = Some(format!(
-            "accepted {accepted} exact match{}",
-            if accepted == 1 { "" } else { "es" }
-        ));
-        self.after_edit()
-    }
-
-    fn after_edit(&mut self) -> Vec<Effect> {
+    /// Re-derives what the screen shows after the mapping changed, and autosaves it; `log`
+    /// holds the decision log lines of the change.
+    fn after_edit(&mut self, log: String) -> Vec<Effect> {
         self.refresh_visible();
         self.refresh_selection();
         self.refresh_preview();
-        match &self.mapping_path {
-            Some(path) => {
-                self.saved = true;
-                self.mapping_file_exists = true;
-                vec![Effect::WriteFile {
-                    path: path.clone(),
-                    contents: self.mapping_csv(),
-                }]
+        let mut effects = Vec::new();
+        if let Some(path) = &self.mapping_path {
+            self.saved = true;
+            self.mapping_file_exists = true;
+            effects.push(Effect::WriteFile {
+                path: path.clone(),
+                contents: self.mapping_csv(),
+            });
+            if !log.is_empty() {
+                effects.push(Effect::AppendFile {
+                    path: crate::mapping::log::path_for(path),
+                    contents: log,
+                });
             }
-            None => Vec::new(),
         }
+        effects
     }
 
     fn toggle_retire_old(&mut self) {
@@ -961,13 +1000,21 @@ impl Migration {
         let previously = self.selected_index();
         let query = Query::parse(&self.query);
         let mut passing: Vec<(usize, i64, Vec<usize>)> = Vec::new();
+        // Decisions cover rows and, from a mapping file, principals deleted before the
+        // baseline: the counter counts rows, like the list.
+        self.decided_rows = if self.mapping.len() * 4 < self.rows.len() {
+            self.mapping
+                .iter()
+                .filter(|(id, _)| self.old_index.contains_key(*id))
+                .count()
+        } else {
+            self.rows
+                .iter()
+                .filter(|r| self.mapping.get(&r.id).is_some())
+                .count()
+        };
         for (i, row) in self.rows.iter().enumerate() {
-            let keep = match self.filter {
-                ListFilter::All => true,
-                ListFilter::Unmapped => self.mapping.status(&row.id) == Status::Unmapped,
-                ListFilter::HasAccess => row.access > 0,
-            };
-            if !keep {
+            if self.filter != ListFilter::All && !self.passes(i) {
                 continue;
             }
             if query.is_empty() {
@@ -992,6 +1039,10 @@ impl Migration {
         }
         if !query.is_empty() {
             passing.sort_by_key(|p| std::cmp::Reverse(p.1));
+        } else if self.sort == ListSort::Tier {
+            // Stable: within a tier, the access order stands.
+            passing
+                .sort_by_cached_key(|p| decisions::tier_rank(self.mapping.get(&self.rows[p.0].id)));
         }
         self.visible = passing.iter().map(|p| p.0).collect();
         self.highlights = passing.into_iter().map(|p| p.2).collect();
@@ -1008,9 +1059,11 @@ impl Migration {
             self.group = None;
             return;
         };
-        let found = self
-            .cell
-            .with_dependent(|_, e| e.suggester.suggest(row.principal_type, &row.id, CANDIDATES));
+        let mapping = &self.mapping;
+        let found = self.cell.with_dependent(|_, e| {
+            e.suggester
+                .suggest_in(row.principal_type, &row.id, CANDIDATES, mapping)
+        });
         self.candidates = found
             .into_iter()
             .map(|c| {
@@ -1018,16 +1071,19 @@ impl Migration {
                     Some(p) => (p.name.clone(), p.detail.clone()),
                     None => (c.principal_id.to_string(), String::new()),
                 };
+                let claimed_by = self
+                    .holders_of(&c.principal_id)
+                    .iter()
+                    .find(|holder| **holder != row.id)
+                    .map(|holder| or_id(self.old_name(holder), holder).to_owned());
                 CandidateView {
-                    method: c
-                        .evidence
-                        .first()
-                        .map_or_else(|| "suggested".to_owned(), |e| snake_case(&format!("{e:?}"))),
+                    method: c.method(),
+                    tier: c.tier,
                     id: c.principal_id,
                     name,
                     detail,
                     reason: c.reason,
-                    confidence: c.confidence,
+                    claimed_by,
                 }
             })
             .collect();
@@ -1063,34 +1119,67 @@ impl Migration {
             .map(|id| or_id(self.current_name(id), id).to_owned());
         let mapping = &self.mapping;
         let group = self.cell.with_dependent(|_, e| {
-            let new_ids: Vec<(&str, &str)> = shown
+            let new_members: &[(&str, &str)] = shown
                 .as_ref()
                 .and_then(|id| e.new_members.get(id.as_str()))
-                .cloned()
-                .unwrap_or_default();
-            let in_new: HashSet<&str> = new_ids.iter().map(|(id, _)| *id).collect();
-            let old = e
+                .map_or(&[], Vec::as_slice);
+            let old_members: &[(&str, &str)] = e
                 .old_members
                 .get(row.id.as_str())
-                .map(|members| {
-                    members
-                        .iter()
-                        .map(|(id, name)| {
-                            let mark = match (mapping.successor(&PrincipalId::from(*id)), &shown) {
-                                (Some(s), Some(_)) => Some(in_new.contains(s.as_str())),
-                                _ => None,
-                            };
-                            ((*name).to_owned(), mark)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+                .map_or(&[], Vec::as_slice);
+            let new_name_of: HashMap<&str, &str> = new_members.iter().copied().collect();
+            let mut paired: HashSet<&str> = HashSet::new();
+            let mut rows = Vec::with_capacity(old_members.len() + new_members.len());
+            // Old members next to their successors, the matched ones first.
+            let mut unmatched = Vec::new();
+            for (id, name) in old_members {
+                let successor = mapping.successor_of(id);
+                match (successor, &shown) {
+                    (Some(s), Some(_)) if new_name_of.contains_key(s.as_str()) => {
+                        paired.insert(s.as_str());
+                        rows.push(MemberRow {
+                            old: Some((*name).to_owned()),
+                            new: Some(new_name_of[s.as_str()].to_owned()),
+                            in_new: Some(true),
+                        });
+                    }
+                    (Some(_), Some(_)) => unmatched.push(MemberRow {
+                        old: Some((*name).to_owned()),
+                        new: None,
+                        in_new: Some(false),
+                    }),
+                    _ => unmatched.push(MemberRow {
+                        old: Some((*name).to_owned()),
+                        new: None,
+                        in_new: None,
+                    }),
+                }
+            }
+            rows.extend(unmatched);
+            rows.extend(
+                new_members
+                    .iter()
+                    .filter(|(id, _)| !paired.contains(id))
+                    .map(|(_, name)| MemberRow {
+                        old: None,
+                        new: Some((*name).to_owned()),
+                        in_new: None,
+                    }),
+            );
+            let summary = shown.as_ref().map(|new| {
+                e.suggester
+                    .membership()
+                    .overlap(mapping, row.id.as_str(), new.as_str())
+                    .summary()
+            });
             GroupMembers {
                 old_name: row.name.clone(),
-                old,
+                old_count: old_members.len(),
                 new_name,
                 new_is_successor,
-                new: new_ids.iter().map(|(_, n)| (*n).to_owned()).collect(),
+                new_count: new_members.len(),
+                rows,
+                summary,
             }
         });
         self.group = Some(group);
@@ -1141,6 +1230,7 @@ impl Migration {
         let mut counts = RiskCounts::default();
         for risk in risks.iter().flatten() {
             match risk.severity {
+                _ if risk.is_todo() => counts.todo += 1,
                 Severity::High => counts.high += 1,
                 Severity::Medium => counts.medium += 1,
                 Severity::Info => counts.info += 1,
@@ -1166,11 +1256,16 @@ impl Migration {
             risks: risks
                 .iter()
                 .flatten()
-                .take(RISKS_KEPT)
-                .map(|r| (r.severity, r.message()))
+                .map(|r| RiskLine {
+                    severity: r.severity,
+                    message: r.message(),
+                    todo: r.is_todo(),
+                })
                 .collect(),
             risk_counts: counts,
         };
+        let shown = self.shown_risks().count();
+        self.risk_offset = self.risk_offset.min(shown.saturating_sub(1));
     }
 
     fn open_picker(&mut self) {
@@ -1253,23 +1348,10 @@ fn or_id<'a>(name: &'a str, id: &'a PrincipalId) -> &'a str {
     }
 }
 
-/// `ExternalId` → `external_id`: the mapping file's `method` column for an evidence kind.
-fn snake_case(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 pub use crate::tui::widgets::scroll_list::{clamp_add, scroll_into_view};
+
+#[cfg(test)]
+mod screen_tests;
 
 #[cfg(test)]
 mod tests {
@@ -1372,12 +1454,5 @@ mod tests {
         });
         assert!(expected.iter().any(|l| l.deletes > 0), "{expected:?}");
         assert_eq!(migration.preview.by_principal, expected);
-    }
-
-    #[test]
-    fn evidence_names_become_method_words() {
-        assert_eq!(snake_case("ExternalId"), "external_id");
-        assert_eq!(snake_case("UserName"), "user_name");
-        assert_eq!(snake_case("Email"), "email");
     }
 }

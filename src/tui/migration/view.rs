@@ -2,9 +2,17 @@
 //! candidates (and, for a group, both groups' members), the live changeset, and the picker,
 //! confirm and help popups. Nothing here changes state or does I/O.
 
-use super::state::{scroll_into_view, Focus, GroupMembers, MapMode, Migration, OpsLine, Picker};
+use super::state::{
+    scroll_into_view, Ask, Focus, GroupMembers, MapMode, Migration, OpsLine, Picker, Review,
+};
 use crate::humanize::thousands;
+use crate::mapping::tier::Tier;
 use crate::mapping::Status;
+
+/// Names come from the customer's directory: shown as inert text.
+fn inert(text: &str) -> String {
+    crate::text::inert(text).into_owned()
+}
 use crate::model::PrincipalType;
 use crate::tui::app::{App, Mode};
 use crate::tui::keymap::{self, Action, MapAction};
@@ -28,17 +36,38 @@ pub struct MapAreas {
     pub candidates: Rect,
     pub preview: Rect,
     pub footer: Rect,
+    /// Everything between the tabs and the footer (where the zoomed risk list goes).
+    pub main: Rect,
     pub wide: bool,
 }
+
+/// Lines of the changeset pane above its risk list: the counts, the losses, the roles and
+/// merges, the risk heading.
+const PREVIEW_FIXED_LINES: u16 = 4;
 
 impl MapAreas {
     /// Body rows of the old-principal list (inside the borders, below the column header).
     pub fn list_rows(&self) -> usize {
         self.list.height.saturating_sub(3).max(1) as usize
     }
+
+    /// Rows of the risk list: in the changeset pane, or zoomed to the whole screen.
+    pub fn risk_rows(&self, zoom: bool) -> usize {
+        let rows = if zoom {
+            self.main.height.saturating_sub(3)
+        } else {
+            self.preview.height.saturating_sub(2 + PREVIEW_FIXED_LINES)
+        };
+        rows.max(1) as usize
+    }
 }
 
 pub fn layout(area: Rect) -> MapAreas {
+    layout_for(area, false)
+}
+
+/// The layout; when the risk pane has the focus on a narrow screen, it takes the room.
+pub fn layout_for(area: Rect, risks_focused: bool) -> MapAreas {
     let [header, tabs, main, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -47,7 +76,15 @@ pub fn layout(area: Rect) -> MapAreas {
     ])
     .areas(area);
     let wide = main.width >= SIDE_BY_SIDE_MIN_WIDTH;
-    let (list, candidates, preview) = if wide {
+    let (list, candidates, preview) = if !wide && risks_focused {
+        let [list, candidates, preview] = Layout::vertical([
+            Constraint::Length(5),
+            Constraint::Length(3),
+            Constraint::Min(6),
+        ])
+        .areas(main);
+        (list, candidates, preview)
+    } else if wide {
         let preview_height = (main.height * 2 / 5).clamp(7, 16);
         let [top, preview] =
             Layout::vertical([Constraint::Min(5), Constraint::Length(preview_height)]).areas(main);
@@ -70,6 +107,7 @@ pub fn layout(area: Rect) -> MapAreas {
         candidates,
         preview,
         footer,
+        main,
         wide,
     }
 }
@@ -92,7 +130,7 @@ pub fn picker_rows(area: Rect) -> usize {
 
 pub fn render(app: &App, m: &Migration, frame: &mut Frame) {
     let theme = Theme::new(app.no_color);
-    let areas = layout(frame.area());
+    let areas = layout_for(frame.area(), m.focus == Focus::Risks);
     render_header(m, frame, areas.header, &theme);
     render_tabs(frame, areas.tabs, &theme);
     let tabs_width = tab_labels(areas.tabs.width, true)
@@ -107,14 +145,26 @@ pub fn render(app: &App, m: &Migration, frame: &mut Frame) {
         tabs_width,
         areas.header,
     );
-    render_list(m, frame, areas.list, &theme);
-    render_candidates(m, frame, areas.candidates, &theme);
-    render_preview(m, frame, areas.preview, areas.wide, &theme);
+    if m.risk_zoom {
+        let block = Block::bordered().title(" Risks (zoomed · + or esc returns) ");
+        let inner = block.inner(areas.main);
+        frame.render_widget(block, areas.main);
+        frame.render_widget(
+            Paragraph::new(risk_lines(m, inner.height as usize, &theme)).wrap(Wrap { trim: false }),
+            inner,
+        );
+    } else {
+        render_list(m, frame, areas.list, &theme);
+        render_candidates(m, frame, areas.candidates, &theme);
+        render_preview(m, frame, areas.preview, areas.wide, &theme);
+    }
     render_footer(app, m, frame, areas.footer, &theme);
     match &m.mode {
         MapMode::Picker(picker) => render_picker(m, picker, frame, frame.area(), &theme),
-        MapMode::Confirm(matches) => render_confirm(matches.len(), frame, frame.area(), &theme),
-        MapMode::Normal | MapMode::Search => {}
+        MapMode::Review(review) => render_review(review, frame, frame.area(), &theme),
+        MapMode::Ask(ask) => render_ask(ask, frame, frame.area(), &theme),
+        MapMode::Log { offset } => render_log(m, *offset, frame, frame.area(), &theme),
+        MapMode::Normal | MapMode::Search | MapMode::Import(_) => {}
     }
 }
 
@@ -157,6 +207,11 @@ fn render_header(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme) {
         Span::styled("MAPPING", theme.heading),
         Span::raw(" · "),
         mapping,
+        if m.demo {
+            Span::styled(" · DEMO: simulated writes", theme.warning)
+        } else {
+            Span::raw("")
+        },
         Span::raw(format!(
             " · baseline {} → current {}",
             m.baseline_label, m.current_label
@@ -182,18 +237,48 @@ fn mark(status: Status) -> &'static str {
     }
 }
 
+/// How a tier looks: exact green, strong in the accent colour, weak as a warning.
+pub fn tier_style(tier: Option<Tier>, theme: &Theme) -> Style {
+    match tier {
+        Some(Tier::Exact) => theme.good,
+        Some(Tier::Strong) => theme.accent,
+        Some(Tier::Weak) => theme.warning,
+        None => Style::new(),
+    }
+}
+
 fn render_list(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme) {
     let summary = &m.preview.summary;
-    let title = format!(
-        " Old principals ({}) · {}/{} mapped · {} of access covered ",
-        thousands(m.visible.len()),
-        thousands(summary.decided_with_access),
+    // Two counts, each saying what it counts: every old principal (what the list holds), and
+    // those holding assignments directly (what the changeset is about).
+    let (rows, decided) = (thousands(m.rows().len()), thousands(m.decided_rows));
+    let (with_access, decided_with_access, covered) = (
         thousands(summary.principals_with_access),
-        percent(summary.assignments_covered, summary.assignments_total)
+        thousands(summary.decided_with_access),
+        percent(summary.assignments_covered, summary.assignments_total),
     );
+    let title = format!(
+        " {rows} old principals: {decided} decided · with direct access {decided_with_access}/{with_access} · {covered} of access covered "
+    );
+    // The short form keeps every figure when the long one does not fit.
+    let title = if title.chars().count() + 2 > area.width as usize {
+        format!(" {rows} old: {decided} decided · direct access {decided_with_access}/{with_access} · {covered} covered ")
+    } else {
+        title
+    };
     let mut filters = Vec::new();
     if m.filter != super::ListFilter::All {
-        filters.push(format!("showing {}", m.filter.label()));
+        filters.push(format!(
+            "showing {} ({})",
+            m.filter.label(),
+            thousands(m.visible.len())
+        ));
+    }
+    if m.sort == super::state::ListSort::Tier {
+        filters.push("by tier".to_owned());
+    }
+    if !m.marked.is_empty() {
+        filters.push(format!("{} marked", m.marked.len()));
     }
     if !m.query.is_empty() {
         filters.push(format!("search: {}", m.query));
@@ -214,20 +299,40 @@ fn render_list(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme) {
                 Status::Mapped => {
                     let id = m.mapping().successor(&row.id).expect("mapped");
                     let name = m.current_name(id);
-                    Cell::from(format!(
-                        "→ {}",
-                        if name.is_empty() { id.as_str() } else { name }
-                    ))
+                    let tier = m.decision_tier(&row.id);
+                    let label = tier.map_or("manual", Tier::label);
+                    let shared = if m.is_shared(&row.id) {
+                        " ⇉shared"
+                    } else {
+                        ""
+                    };
+                    Cell::from(Line::from(vec![
+                        Span::styled(format!("{label:<6} "), tier_style(tier, theme)),
+                        Span::raw(format!(
+                            "→ {}",
+                            if name.is_empty() { id.as_str() } else { name }
+                        )),
+                        Span::styled(shared, theme.warning),
+                    ]))
                 }
                 Status::NoSuccessor => Cell::from("no successor").style(theme.warning),
                 Status::Unmapped => Cell::from("unmapped").style(theme.dim),
             };
             let highlights = m.highlights.get(position).map(Vec::as_slice).unwrap_or(&[]);
+            let marker = if m.marked.contains(&index) {
+                "●"
+            } else {
+                mark(status)
+            };
             let cells = vec![
-                Cell::from(mark(status)),
+                Cell::from(marker),
                 Cell::from(row.principal_type.as_str()),
                 Cell::from(highlighted(&row.name, highlights, theme)),
                 Cell::from(Line::raw(thousands(row.access)).right_aligned()),
+                Cell::from(
+                    Line::raw(row.effective.map_or_else(|| "·".to_owned(), thousands))
+                        .right_aligned(),
+                ),
                 decision,
             ];
             let widget = Row::new(cells);
@@ -245,7 +350,8 @@ fn render_list(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme) {
         Cell::from(""),
         Cell::from("TYPE"),
         Cell::from("OLD PRINCIPAL"),
-        Cell::from(Line::raw("ACCESS").right_aligned()),
+        Cell::from(Line::raw("DIRECT").right_aligned()),
+        Cell::from(Line::raw("EFFECTIVE").right_aligned()),
         Cell::from("DECISION"),
     ])
     .style(theme.heading);
@@ -254,7 +360,8 @@ fn render_list(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme) {
         Constraint::Length(5),
         Constraint::Fill(3),
         Constraint::Length(6),
-        Constraint::Fill(2),
+        Constraint::Length(9),
+        Constraint::Fill(3),
     ];
     let table = Table::new(rows, widths)
         .header(header)
@@ -324,9 +431,12 @@ fn render_candidates(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme
         }
         Some(crate::mapping::Decision::NoSuccessor) => "now: ✗ no successor".to_owned(),
         None => format!(
-            "now: ? unmapped · {} assignment{} in the baseline",
+            "now: ? unmapped · {} direct assignment{}{}",
             row.access,
-            if row.access == 1 { "" } else { "s" }
+            if row.access == 1 { "" } else { "s" },
+            row.effective
+                .map(|e| format!(" · {e} effective (with its groups)"))
+                .unwrap_or_default()
         ),
     };
     lines.push(Line::styled(now, theme.accent));
@@ -355,14 +465,29 @@ fn render_candidates(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme
         } else {
             Style::new()
         };
-        lines.push(Line::styled(
-            format!(
-                "{star} {}  {:.2}{current}  {}",
-                candidate.name, candidate.confidence, candidate.detail
+        let tier = candidate.tier;
+        let mut spans = vec![
+            Span::raw(format!("{star} ")),
+            Span::styled(
+                format!("{:<6}", tier.label()),
+                tier_style(Some(tier), theme),
             ),
-            style,
+            Span::raw(format!(
+                " {}{current}  {}",
+                candidate.name, candidate.detail
+            )),
+        ];
+        if let Some(holder) = &candidate.claimed_by {
+            spans.push(Span::styled(
+                format!("  ⚠ already succeeds {}", inert(holder)),
+                theme.warning,
+            ));
+        }
+        lines.push(Line::from(spans).style(style));
+        lines.push(Line::styled(
+            format!("         {}", inert(&candidate.reason)),
+            theme.dim,
         ));
-        lines.push(Line::styled(format!("    {}", candidate.reason), theme.dim));
     }
     match &m.group {
         Some(group) if inner.height as usize > lines.len() + 2 => {
@@ -377,76 +502,72 @@ fn render_candidates(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme
 }
 
 fn render_members(group: &GroupMembers, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let [old_area, new_area] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-            .spacing(1)
-            .areas(area);
-    let height = area.height.saturating_sub(2) as usize;
-    let mut old: Vec<Line> = vec![
-        Line::styled(format!("OLD · {} members", group.old.len()), theme.heading),
-        Line::styled(group.old_name.as_str(), theme.accent),
-    ];
-    for (name, in_new) in group.old.iter().take(height) {
-        let (marker, style) = match in_new {
+    let half = (area.width.saturating_sub(1) / 2) as usize;
+    let cut = |text: &str| -> String { inert(text).chars().take(half.saturating_sub(2)).collect() };
+    let mut lines: Vec<Line> = Vec::new();
+    let (new_count, new_name) = match &group.new_name {
+        None => ("NEW".to_owned(), "map the group to compare".to_owned()),
+        Some(name) => (
+            format!(
+                "{} · {} member{}",
+                if group.new_is_successor {
+                    "SUCCESSOR"
+                } else {
+                    "CANDIDATE"
+                },
+                group.new_count,
+                if group.new_count == 1 { "" } else { "s" }
+            ),
+            name.clone(),
+        ),
+    };
+    let old_count = format!(
+        "OLD · {} member{}",
+        group.old_count,
+        if group.old_count == 1 { "" } else { "s" }
+    );
+    lines.push(Line::styled(
+        format!("{:<half$} {}", cut(&old_count), cut(&new_count)),
+        theme.heading,
+    ));
+    lines.push(Line::styled(
+        format!("{:<half$} {}", cut(&group.old_name), cut(&new_name)),
+        theme.accent,
+    ));
+    if let Some(summary) = &group.summary {
+        lines.push(Line::styled(summary.as_str(), theme.accent));
+    }
+    let room = (area.height as usize).saturating_sub(lines.len());
+    let overflow = group.rows.len() > room;
+    let shown = if overflow {
+        room.saturating_sub(1)
+    } else {
+        room
+    };
+    for row in group.rows.iter().take(shown) {
+        let (marker, style) = match row.in_new {
             Some(true) => ("✔", theme.good),
             Some(false) => ("✗", theme.warning),
             None => (" ", Style::new()),
         };
-        old.push(Line::from(vec![
+        let old = row.old.as_deref().map(cut).unwrap_or_default();
+        let new = row.new.as_deref().map(cut).unwrap_or_default();
+        lines.push(Line::from(vec![
             Span::styled(format!("{marker} "), style),
-            Span::raw(name.as_str()),
+            Span::raw(format!("{old:<width$} ", width = half.saturating_sub(2))),
+            Span::raw(new),
         ]));
     }
-    if group.old.len() > height {
-        if let Some(last) = old.last_mut() {
-            *last = Line::styled(
-                format!("  … {} more", group.old.len() + 1 - height),
-                theme.dim,
-            );
-        }
+    if overflow {
+        lines.push(Line::styled(
+            format!("  … {} more rows", group.rows.len() - shown),
+            theme.dim,
+        ));
     }
-    if group.old.is_empty() {
-        old.push(Line::styled("no members", theme.dim));
+    if group.rows.is_empty() {
+        lines.push(Line::styled("no members on either side", theme.dim));
     }
-    frame.render_widget(Paragraph::new(old), old_area);
-
-    let mut new: Vec<Line> = Vec::new();
-    match &group.new_name {
-        None => {
-            new.push(Line::styled("NEW", theme.heading));
-            new.push(Line::styled(
-                "map the group to compare its members",
-                theme.dim,
-            ));
-        }
-        Some(name) => {
-            let what = if group.new_is_successor {
-                "SUCCESSOR"
-            } else {
-                "CANDIDATE"
-            };
-            new.push(Line::styled(
-                format!("{what} · {} members", group.new.len()),
-                theme.heading,
-            ));
-            new.push(Line::styled(name.as_str(), theme.accent));
-            for member in group.new.iter().take(height) {
-                new.push(Line::raw(format!("  {member}")));
-            }
-            if group.new.len() > height {
-                if let Some(last) = new.last_mut() {
-                    *last = Line::styled(
-                        format!("  … {} more", group.new.len() + 1 - height),
-                        theme.dim,
-                    );
-                }
-            }
-            if group.new.is_empty() {
-                new.push(Line::styled("no members", theme.dim));
-            }
-        }
-    }
-    frame.render_widget(Paragraph::new(new), new_area);
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn ops_text(line: &OpsLine) -> String {
@@ -462,6 +583,11 @@ fn render_preview(m: &Migration, frame: &mut Frame, area: Rect, wide: bool, them
     let s = &p.summary;
     let c = &p.risk_counts;
     let block = Block::bordered().title(" Changeset (re-planned on every edit) ");
+    let block = if m.focus == Focus::Risks {
+        block.border_style(theme.accent)
+    } else {
+        block
+    };
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -523,57 +649,8 @@ fn render_preview(m: &Migration, frame: &mut Frame, area: Rect, wide: bool, them
         Style::new()
     };
     left.push(Line::styled(counts.join(" · "), style));
-    if !wide {
-        let join = |lines: &[OpsLine]| -> String {
-            if lines.is_empty() {
-                return "none".to_owned();
-            }
-            lines
-                .iter()
-                .take(6)
-                .map(|l| format!("{} {}", l.label, ops_text(l)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        left.push(Line::raw(format!("by account: {}", join(&p.by_account))));
-        left.push(Line::raw(format!(
-            "by principal: {}",
-            join(&p.by_principal)
-        )));
-    }
-    if p.risks_skipped {
-        left.push(Line::styled(
-            format!(
-                "RISKS not listed live above {} old principals with access: w writes them into the plan",
-                thousands(super::state::RISK_LIST_MAX_PRINCIPALS)
-            ),
-            theme.heading,
-        ));
-    } else {
-        left.push(Line::styled(
-            format!(
-                "RISKS {} high · {} medium · {} info",
-                c.high, c.medium, c.info
-            ),
-            theme.heading,
-        ));
-    }
-    for (severity, message) in &p.risks {
-        left.push(Line::from(vec![
-            Span::styled(
-                format!("{:<6} ", severity.label()),
-                if *severity == crate::plan::Severity::High {
-                    theme.warning
-                } else {
-                    theme.dim
-                },
-            ),
-            Span::raw(message.as_str()),
-        ]));
-        if left.len() >= inner.height as usize {
-            break;
-        }
-    }
+    let room = (inner.height as usize).saturating_sub(left.len());
+    left.extend(risk_lines(m, room, theme));
     if !wide {
         frame.render_widget(Paragraph::new(left), inner);
         return;
@@ -614,10 +691,84 @@ fn render_preview(m: &Migration, frame: &mut Frame, area: Rect, wide: bool, them
     frame.render_widget(Paragraph::new(right), right_area);
 }
 
-/// A footer hint: the binding's short label, with the count for bulk accept.
+/// The risk heading (counts, filter, keys) and the risks from the scroll offset, at most
+/// `height` lines in all.
+fn risk_lines<'a>(m: &'a Migration, height: usize, theme: &Theme) -> Vec<Line<'a>> {
+    let p = &m.preview;
+    let c = &p.risk_counts;
+    if height == 0 {
+        return Vec::new();
+    }
+    if p.risks_skipped {
+        return vec![Line::styled(
+            format!(
+                "RISKS not listed live above {} old principals with access: w writes them into the plan",
+                thousands(super::state::RISK_LIST_MAX_PRINCIPALS)
+            ),
+            theme.heading,
+        )];
+    }
+    let shown: Vec<&super::RiskLine> = m.shown_risks().collect();
+    let offset = m.risk_offset.min(shown.len().saturating_sub(1));
+    let mut heading = format!(
+        "RISKS {} high · {} medium · {} info · {} to-do (unmapped)",
+        c.high, c.medium, c.info, c.todo
+    );
+    if m.risk_filter != super::RiskFilter::All {
+        heading.push_str(&format!(" · showing {}", m.risk_filter.label()));
+    }
+    if shown.len() > height.saturating_sub(1) {
+        heading.push_str(&format!(
+            " · {}-{}/{}",
+            offset + 1,
+            (offset + height - 1).min(shown.len()),
+            shown.len()
+        ));
+    }
+    if m.focus != Focus::Risks {
+        heading.push_str(" · tab focuses");
+    } else {
+        heading.push_str(" · s severity · + zoom");
+    }
+    let mut lines = vec![Line::styled(heading, theme.heading)];
+    for risk in shown.iter().skip(offset) {
+        if lines.len() >= height {
+            break;
+        }
+        let label = if risk.todo {
+            "TO-DO"
+        } else {
+            risk.severity.label()
+        };
+        let style = if risk.todo {
+            theme.dim
+        } else if risk.severity == crate::plan::Severity::High {
+            theme.warning
+        } else {
+            Style::new()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{label:<6} "), style),
+            Span::raw(inert(&risk.message)),
+        ]));
+    }
+    if shown.is_empty() && lines.len() < height {
+        lines.push(Line::styled("nothing to show", theme.dim));
+    }
+    lines
+}
+
+/// A footer hint: the binding's short label, with the counts for bulk accept and undo.
 fn hint_text(binding: &keymap::Binding, m: &Migration) -> String {
     match binding.action {
-        Action::Map(MapAction::AcceptExact) => format!("{} ({})", binding.short, m.pending_exact()),
+        Action::Map(MapAction::AcceptExact) => match m.pending_exact() {
+            0 => format!("{} (strong)", binding.short),
+            n => format!("{} exact ({n})", binding.short),
+        },
+        Action::Map(MapAction::Undo) => match m.undo_depth().0 {
+            0 => binding.short.to_owned(),
+            n => format!("{} ({n})", binding.short),
+        },
         _ => binding.short.to_owned(),
     }
 }
@@ -630,6 +781,12 @@ fn render_footer(app: &App, m: &Migration, frame: &mut Frame, area: Rect, theme:
             Span::styled("/", theme.accent),
             Span::raw(m.query.clone()),
             Span::styled("▏  ⏎ keep · esc clear", theme.dim),
+        ])
+    } else if let MapMode::Import(path) = &m.mode {
+        Line::from(vec![
+            Span::styled("leavers CSV (user names or emails): ", theme.accent),
+            Span::raw(path.clone()),
+            Span::styled("▏  ⏎ import · esc cancel", theme.dim),
         ])
     } else {
         // Most needed first: a narrow terminal leaves out the hints at the end (? lists all).
@@ -694,6 +851,20 @@ fn render_picker(m: &Migration, picker: &Picker, frame: &mut Frame, area: Rect, 
         if entry.in_baseline {
             spans.push(Span::styled("  (old: in the baseline)", theme.dim));
         }
+        if let Some(holder) = m.holders_of(&entry.id).first() {
+            let name = m.old_name(holder);
+            spans.push(Span::styled(
+                format!(
+                    "  ⚠ succeeds {}",
+                    inert(if name.is_empty() {
+                        holder.as_str()
+                    } else {
+                        name
+                    })
+                ),
+                theme.warning,
+            ));
+        }
         let mut line = Line::from(spans);
         if position == picker.selected {
             line = line.style(theme.selected);
@@ -706,35 +877,136 @@ fn render_picker(m: &Migration, picker: &Picker, frame: &mut Frame, area: Rect, 
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn render_confirm(count: usize, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let width = area.width.saturating_sub(4).min(72);
-    let height = 6.min(area.height);
-    let popup = Rect::new(
+fn popup(area: Rect, width: u16, height: u16) -> Rect {
+    let width = area.width.saturating_sub(2).min(width);
+    let height = area.height.saturating_sub(2).min(height);
+    Rect::new(
         area.x + area.width.saturating_sub(width) / 2,
         area.y + area.height.saturating_sub(height) / 2,
         width,
         height,
-    );
-    let lines = vec![
+    )
+}
+
+fn render_review(review: &Review, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let rect = popup(area, 120, area.height.saturating_sub(2));
+    let count = review.items.len();
+    let what = match review.tier {
+        Tier::Exact => "exact: the same external id, user name or email, claimed by nobody else",
+        _ => "strong: two independent pieces of evidence agree, claimed by nobody else",
+    };
+    let block = Block::bordered().title(format!(
+        " Bulk accept: {} {} match{} · y accepts all · n/esc cancels · j/k/pgdn scroll ",
+        thousands(count),
+        review.tier.label(),
+        if count == 1 { "" } else { "es" }
+    ));
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    let mut lines = vec![
         Line::styled(
             format!(
-                "Accept {} exact match{}? (y/n)",
+                "Accept {} {} match{}? (y/n)",
                 thousands(count),
+                review.tier.label(),
                 if count == 1 { "" } else { "es" }
             ),
             theme.accent,
         ),
-        Line::raw(""),
         Line::styled(
-            "Each has one successor by external id, user name or email that no other old principal claims. Undecided ones only.",
+            format!("{what}. Undecided ones only; z undoes them all at once."),
             theme.dim,
         ),
     ];
-    frame.render_widget(Clear, popup);
+    let rows = (inner.height as usize).saturating_sub(lines.len() + 1);
+    let offset = review.offset.min(count.saturating_sub(rows.max(1)));
+    lines.push(Line::styled(
+        format!(
+            "{}-{} of {}",
+            offset + 1,
+            (offset + rows).min(count),
+            thousands(count)
+        ),
+        theme.dim,
+    ));
+    let longest = review
+        .items
+        .iter()
+        .map(|i| i.old_name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let half = ((inner.width as usize).saturating_sub(10) / 2).min(longest);
+    for item in review.items.iter().skip(offset).take(rows) {
+        let old: String = inert(&item.old_name).chars().take(half).collect();
+        lines.push(Line::from(vec![
+            Span::raw(format!(
+                "{:<5} {old:<half$} → ",
+                item.principal_type.as_str()
+            )),
+            Span::raw(inert(&item.new_name)),
+            Span::styled(format!("  {}", inert(&item.reason)), theme.dim),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn render_ask(ask: &Ask, frame: &mut Frame, area: Rect, theme: &Theme) {
+    // Tall enough for the wrapped reasons.
+    let width = area.width.saturating_sub(2).min(90);
+    let text_width = width.saturating_sub(2).max(10) as usize;
+    let wrapped = |text: &str| text.chars().count().div_ceil(text_width).max(1) as u16;
+    let height =
+        wrapped(&ask.question) + ask.reasons.iter().map(|r| wrapped(r) + 1).sum::<u16>() + 4;
+    let rect = popup(area, 90, height);
+    let mut lines = vec![Line::styled(inert(&ask.question), theme.accent)];
+    for reason in &ask.reasons {
+        lines.push(Line::styled(format!("⚠ {}", inert(reason)), theme.warning));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "y records it (z undoes) · n or esc leaves it as it was",
+        theme.dim,
+    ));
+    frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
-            .block(Block::bordered().title(" Bulk accept ")),
-        popup,
+            .block(Block::bordered().title(" Check before deciding ")),
+        rect,
     );
+}
+
+fn render_log(m: &Migration, offset: usize, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let rect = popup(area, 160, area.height.saturating_sub(2));
+    let where_ = match &m.mapping_path {
+        Some(path) => format!(
+            "appended to {}",
+            crate::mapping::log::path_for(path).display()
+        ),
+        None => "in memory (no mapping file)".to_owned(),
+    };
+    let block = Block::bordered().title(format!(
+        " Decision log of this session ({} lines, {where_}) · esc closes ",
+        m.log.len()
+    ));
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    let rows = inner.height as usize;
+    if m.log.is_empty() {
+        frame.render_widget(
+            Paragraph::new("no decision yet in this session").style(theme.dim),
+            inner,
+        );
+        return;
+    }
+    // Follows the newest line unless scrolled (offset is the last line shown).
+    let last = offset.min(m.log.len() - 1);
+    let first = (last + 1).saturating_sub(rows);
+    let lines: Vec<Line> = m.log[first..=last]
+        .iter()
+        .map(|l| Line::raw(l.as_str()))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
 }
