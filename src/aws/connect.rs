@@ -231,15 +231,23 @@ pub async fn choose_instance(
     gates: &Gates,
     options: &LiveOptions,
 ) -> Result<InstanceInfo, BackendError> {
-    let instances = list_instances(clients, gates, &options.retry).await?;
+    let instances = list_instances(
+        clients,
+        gates,
+        &options.retry,
+        options.endpoint_url.as_deref(),
+    )
+    .await?;
     pick_instance(instances, options.instance_arn.as_deref(), &clients.region)
 }
 
-/// Every instance the caller can see in the clients' Region.
+/// Every instance the caller can see in the clients' Region. `endpoint` (the `--endpoint-url`,
+/// if any) only names what could not be reached.
 pub async fn list_instances(
     clients: &Clients,
     gates: &Gates,
     retry: &RetryPolicy,
+    endpoint: Option<&str>,
 ) -> Result<Vec<InstanceInfo>, BackendError> {
     let mut instances = Vec::new();
     let mut next_token: Option<String> = None;
@@ -262,7 +270,7 @@ pub async fn list_instances(
         .map_err(|f| {
             if f.no_answer {
                 BackendError::Unreachable {
-                    endpoint: options.endpoint_url.clone().unwrap_or_else(|| {
+                    endpoint: endpoint.map(str::to_owned).unwrap_or_else(|| {
                         format!("the Identity Center endpoint of {}", clients.region)
                     }),
                     detail: f.message,

@@ -66,7 +66,7 @@ pub async fn examine(options: &LiveOptions) -> Result<Findings, BackendError> {
         delegated_administrators: probe.delegated_administrators().await,
         ..Findings::default()
     };
-    findings.instances = connect::list_instances(&probe.clients, &probe.gates, &probe.retry)
+    findings.instances = connect::list_instances(&probe.clients, &probe.gates, &probe.retry, None)
         .await
         .map_err(|e| e.to_string());
     findings.chosen = match &findings.instances {
@@ -841,6 +841,7 @@ mod tests {
             code: Some("X".to_owned()),
             message: "no".to_owned(),
             attempts: 1,
+            no_answer: false,
         };
         assert!(matches!(
             verdict_of(vec![Ok(()), Ok(())], "ok"),

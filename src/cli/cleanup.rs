@@ -12,7 +12,7 @@ use crate::{fsio, mapping};
 use anyhow::{bail, Context, Result};
 use chrono::Utc;
 use clap::{ArgGroup, Args};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
