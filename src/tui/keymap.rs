@@ -408,7 +408,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('B'), SHIFT), (KeyCode::Char('B'), NONE)],
         label: "B",
-        short: "accept exact",
+        short: "bulk",
         action: Action::Map(MapAction::AcceptExact),
         help: "bulk accept: the exact matches, then the unclaimed strong ones; each tier listed for review before y (never weak)",
         hint: true,

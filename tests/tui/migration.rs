@@ -665,8 +665,10 @@ fn help_lists_the_migration_keys() {
     key(&mut app, KeyCode::Char('?'));
     assert!(app.help_shown());
     let text = screen(&app, 180, 45);
+    // The help widget wraps long descriptions: each one's start is on screen.
     for binding in cutover::tui::keymap::MIGRATION_BINDINGS {
-        assert!(text.contains(binding.help), "missing {}", binding.help);
+        let start: String = binding.help.chars().take(24).collect();
+        assert!(text.contains(&start), "missing {}", binding.help);
     }
     insta::assert_snapshot!(text);
     key(&mut app, KeyCode::Esc);
