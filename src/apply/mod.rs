@@ -5,6 +5,7 @@ pub mod drift;
 pub mod executor;
 pub mod hints;
 pub mod journal;
+pub mod permission_sets;
 pub mod verify;
 
 pub use executor::{

@@ -5,6 +5,7 @@ pub mod connect;
 mod convert;
 pub mod loader;
 pub mod pacing;
+mod permission_set_writer;
 pub mod seed;
 mod writer;
 
