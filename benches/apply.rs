@@ -25,7 +25,7 @@ use cutover::mapping::{Decision, Mapping};
 use cutover::model::*;
 use cutover::plan::file::PlanFile;
 use cutover::plan::{self, PlanOptions};
-use cutover::testkit::fault_proxy::{ApiFamily, FaultConfig, FaultProxy};
+use fault_proxy::{ApiFamily, FaultConfig, FaultProxy};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 

@@ -13,7 +13,7 @@ use cutover::aws::seed::{self, SeedClients};
 use cutover::aws::{AwsBackend, LiveOptions};
 use cutover::backend::{Backend, ProgressSink};
 use cutover::fixture::{self, OrgSpec};
-use cutover::testkit::fault_proxy::{ApiFamily, FaultConfig, FaultProxy};
+use fault_proxy::{ApiFamily, FaultConfig, FaultProxy};
 use std::time::{Duration, Instant};
 
 struct Args {

@@ -14,5 +14,5 @@ pub mod humanize;
 pub mod mapping;
 pub mod model;
 pub mod plan;
-pub mod testkit;
+pub mod text;
 pub mod tui;

@@ -1,7 +1,7 @@
 //! Executor tests on the in-memory simulation (`SimWriter`): ordering, the in-flight cap,
 //! failure isolation, unknown outcomes settled on the next run, crash-and-resume at random
 //! points, and drift. The AWS path of the same executor is tested against the emulator in
-//! `tests/apply.rs`.
+//! `tests/it/apply.rs`.
 
 use super::drift;
 use super::journal::{self, JournalState, JournalWriter, OpState, OpStatus, Record};

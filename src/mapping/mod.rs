@@ -1,7 +1,7 @@
 //! The old-to-new identity mapping: for each old principal (by id), which new principal inherits
 //! its access, or an explicit "no successor". Absent means *unmapped* (undecided).
 //!
-//! Pure: no AWS, no terminal. [`file`] reads and writes the CSV form, [`suggest`] ranks
+//! Pure: no AWS, no terminal. [`mod@file`] reads and writes the CSV form, [`suggest`] ranks
 //! candidates for the admin to accept.
 
 pub mod accounts;

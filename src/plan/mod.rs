@@ -8,7 +8,7 @@
 //!
 //! Pure: [`Planner`] indexes the baseline and current snapshots once and then follows mapping
 //! edits incrementally (the TUI re-plans on every key press); [`Planner::changeset`] writes the
-//! whole ordered changeset out. [`file`] is the versioned plan file and its Markdown review form.
+//! whole ordered changeset out. [`mod@file`] is the versioned plan file and its Markdown review form.
 
 pub mod file;
 mod planner;

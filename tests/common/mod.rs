@@ -10,7 +10,7 @@ use cutover::aws::seed::{self, SeedClients};
 use cutover::aws::LiveOptions;
 use cutover::fixture::{self, OrgSpec};
 use cutover::model::Snapshot;
-use cutover::testkit::fault_proxy::{FaultConfig, FaultProxy};
+use fault_proxy::{FaultConfig, FaultProxy};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 

@@ -1,3 +1,0 @@
-//! Test and benchmark tooling: runs only on loopback.
-
-pub mod fault_proxy;
