@@ -11,6 +11,7 @@ pub mod cli;
 pub mod fixture;
 pub mod fsio;
 pub mod humanize;
+pub mod inventory;
 pub mod mapping;
 pub mod model;
 pub mod plan;

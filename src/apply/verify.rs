@@ -101,7 +101,12 @@ impl Verification<'_> {
                 plural(self.permission_sets.len())
             );
             for remaining in &self.permission_sets {
-                let _ = writeln!(out, "    P{:<4} {}", remaining.op.id, remaining.reason);
+                let _ = writeln!(
+                    out,
+                    "    P{:<4} {}",
+                    remaining.op.id,
+                    crate::text::inert(&remaining.reason)
+                );
             }
             out.push('\n');
         }

@@ -3,6 +3,7 @@
 pub mod call;
 pub mod connect;
 mod convert;
+pub mod inventory;
 pub mod loader;
 pub mod pacing;
 mod permission_set_writer;

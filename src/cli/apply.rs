@@ -282,14 +282,14 @@ async fn run_permission_sets(
 
 /// One line about a permission-set operation and where it stands.
 fn permission_set_line(op: &crate::plan::file::PermissionSetOperation, state: &OpState) -> String {
+    let name = crate::text::inert(&op.name);
     let what = match &op.account_id {
-        None => format!("create permission set {}", op.name),
+        None => format!("create permission set {name}"),
         Some(account) => format!(
-            "provision {} to {}",
-            op.name,
+            "provision {name} to {}",
             op.account_name
                 .as_deref()
-                .map(|n| format!("{n} ({account})"))
+                .map(|n| format!("{} ({account})", crate::text::inert(n)))
                 .unwrap_or_else(|| account.to_string())
         ),
     };
@@ -301,7 +301,7 @@ fn permission_set_line(op: &crate::plan::file::PermissionSetOperation, state: &O
             code.as_deref()
                 .map(|c| format!("{c}: "))
                 .unwrap_or_default(),
-            message.as_deref().unwrap_or("")
+            crate::text::inert(message.as_deref().unwrap_or(""))
         ),
         OpState::Unknown { .. } => format!(
             "P{} {what}: unknown (still running); the next run asks again",

@@ -5,6 +5,7 @@ mod audit;
 mod cleanup;
 mod dev;
 mod export;
+mod instances;
 pub mod logging;
 mod map;
 mod plan;
@@ -60,6 +61,13 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// List the old identity source's leftover users and groups that hold no access any more, and delete them after typed confirmation (journaled).
     Cleanup(cleanup::CleanupArgs),
+    /// Every Identity Center instance of the organization (the organization instance and member
+    /// accounts' account instances), with counts and applications; unreadable accounts listed
+    /// with the reason (read-only).
+    Instances(instances::InstancesArgs),
+    /// People present in several instances (matched by email, case-insensitive, and by user
+    /// name), where each copy is and whether it still holds access (read-only).
+    Duplicates(instances::DuplicatesArgs),
     /// Developer tools: synthetic organizations for tests, demos and benchmarks.
     #[command(subcommand)]
     Dev(dev::DevCommand),
@@ -148,6 +156,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Some(Command::Plan(args)) => plan::run(&cli.live, args).await,
         Some(Command::Verify(args)) => verify::run(&cli.live, args).await,
         Some(Command::Cleanup(args)) => cleanup::run(&cli.live, args).await,
+        Some(Command::Instances(args)) => instances::instances(&cli.live, args).await,
+        Some(Command::Duplicates(args)) => instances::duplicates(&cli.live, args).await,
         Some(Command::Dev(command)) => dev::run(&cli.live, command).await,
         Some(Command::Apply(_)) => unreachable!("handled above"),
     }?;

@@ -529,8 +529,8 @@ impl PlanFile {
                     out,
                     "| P{} | {action} | {} | {} |",
                     op.id,
-                    escape(&op.name),
-                    escape(&detail)
+                    crate::text::markdown(&op.name),
+                    crate::text::markdown(&detail)
                 );
             }
             out.push('\n');

@@ -295,7 +295,8 @@ impl Risk {
                 difference,
                 ..
             } => format!(
-                "permission set {name} exists in current with another {}: baseline {}, current {}; cutover does not overwrite it, so the carried-over assignments grant what current's definition grants — align it by hand if that is not intended",
+                "permission set {} exists in current with another {}: baseline {}, current {}; cutover does not overwrite it, so the carried-over assignments grant what current's definition grants — align it by hand if that is not intended",
+                crate::text::inert(name),
                 difference.field,
                 shortened(difference.baseline.as_deref()),
                 shortened(difference.current.as_deref()),
@@ -334,11 +335,11 @@ fn shortened(value: Option<&str>) -> String {
             let cut: String = text.chars().take(LIMIT).collect();
             format!(
                 "{}… ({} characters)",
-                cut.replace('\n', " "),
+                crate::text::inert(&cut.replace('\n', " ")),
                 text.chars().count()
             )
         }
-        Some(text) => text.replace('\n', " "),
+        Some(text) => crate::text::inert(&text.replace('\n', " ")).into_owned(),
     }
 }
 
