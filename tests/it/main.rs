@@ -8,5 +8,6 @@ mod common;
 mod apply;
 mod cleanup;
 mod export;
+mod instances;
 mod sdk_replay;
 mod writer;
