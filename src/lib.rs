@@ -1,7 +1,10 @@
 //! cutover: preview, apply and verify AWS IAM Identity Center identity-source cutovers.
 //!
-//! Layers (arrows point down only): `cli` → `backend` → `model`. `aws` is the only module that
-//! imports the AWS SDK; `model` and `fixture` are pure.
+//! Layers, each using only those below it: `cli`; `tui`; `aws` and `apply`; `backend` and
+//! `plan`; `mapping` and `access`; `model` (`fixture`, `fsio` and `humanize` are leaves).
+//! `aws` is the only module that imports the AWS SDK; `model`, `access`, `mapping` and `plan`
+//! are pure (no I/O, no terminal, no clock).
+//! The README's Layout section says what each holds.
 
 pub mod access;
 pub mod apply;

@@ -2,10 +2,38 @@
 //! name, or an error that says which value matched nothing and what was probably meant.
 
 use super::index::AccessIndex;
-use super::report::AuditFilter;
 use super::suggest;
 use crate::model::{AccountId, GroupId, PermissionSetArn, User};
+use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// What to restrict the report to; each value is an id or a name (see the module docs).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    pub account: Option<String>,
+    pub permission_set: Option<String>,
+    pub user: Option<String>,
+    pub group: Option<String>,
+}
+
+impl AuditFilter {
+    pub fn is_empty(&self) -> bool {
+        self.terms().is_empty()
+    }
+
+    /// The values given, as (what, value) in a fixed order, for report headers.
+    pub fn terms(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("account", &self.account),
+            ("permission set", &self.permission_set),
+            ("user", &self.user),
+            ("group", &self.group),
+        ]
+        .into_iter()
+        .filter_map(|(what, value)| value.as_deref().map(|v| (what, v)))
+        .collect()
+    }
+}
 
 /// Which filter a value was given for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

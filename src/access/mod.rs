@@ -17,9 +17,9 @@ pub mod render;
 pub mod report;
 mod suggest;
 
-pub use filter::{FilterKind, NoMatch};
+pub use filter::{AuditFilter, FilterKind, NoMatch};
 pub use index::{AccessIndex, Grant, PrincipalsWithoutAccess, Reach, Via};
-pub use report::{audit, AuditFilter, AuditOptions, AuditReport, AuditRow, NoAccessRow, OrphanRow};
+pub use report::{audit, AuditOptions, AuditReport, AuditRow, NoAccessRow, OrphanRow};
 
 #[cfg(test)]
 mod tests;

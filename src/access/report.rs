@@ -12,40 +12,12 @@
 //!   assignment has no user or group to match, and a principal without access has no account
 //!   or permission set to match.
 
-use super::filter::{self, NoMatch, ResolvedFilter};
+use super::filter::{self, AuditFilter, NoMatch, ResolvedFilter};
 use super::index::{AccessIndex, Via};
 use crate::model::*;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-
-/// What to restrict the report to; each value is an id or a name (see the module docs).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditFilter {
-    pub account: Option<String>,
-    pub permission_set: Option<String>,
-    pub user: Option<String>,
-    pub group: Option<String>,
-}
-
-impl AuditFilter {
-    pub fn is_empty(&self) -> bool {
-        self.terms().is_empty()
-    }
-
-    /// The values given, as (what, value) in a fixed order, for report headers.
-    pub fn terms(&self) -> Vec<(&'static str, &str)> {
-        [
-            ("account", &self.account),
-            ("permission set", &self.permission_set),
-            ("user", &self.user),
-            ("group", &self.group),
-        ]
-        .into_iter()
-        .filter_map(|(what, value)| value.as_deref().map(|v| (what, v)))
-        .collect()
-    }
-}
 
 /// Which extra sections to add after the access rows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

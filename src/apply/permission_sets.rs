@@ -12,7 +12,7 @@
 //!   cutover created it (an earlier run stopped half way); anybody else's is left alone.
 
 use super::executor::Control;
-use super::journal::{JournalError, JournalState, JournalWriter, OpState, OpStatus, Record};
+use super::journal::{JournalError, JournalWriter, OpState, OpStatus, Record};
 use crate::backend::{PermissionSetWriter, WriteError, WriteErrorKind, WriteStatus};
 use crate::model::{PermissionSetArn, PermissionSetDefinition};
 use crate::plan::file::{PermissionSetKind, PermissionSetOperation, PlanFile};
@@ -205,15 +205,10 @@ pub async fn run<W: PermissionSetWriter>(
     })
 }
 
-/// The journal's state for the assignment operations and for the permission-set operations.
-pub fn replay_both(
-    path: &Path,
-    records: &[Record],
-    plan: &PlanFile,
-) -> Result<(JournalState, PermissionSetState), JournalError> {
-    let assignments =
-        JournalState::replay(path, records, plan.body.operations.len(), &plan.checksum)?;
-    Ok((assignments, replay(path, records, plan)?))
+/// Reads the journal at `path` (none there: nothing done yet) and replays its permission-set
+/// records for `plan`.
+pub fn read(path: &Path, plan: &PlanFile) -> Result<PermissionSetState, JournalError> {
+    replay(path, &super::journal::read(path)?.records, plan)
 }
 
 impl<W: PermissionSetWriter> Phase<'_, W> {

@@ -6,6 +6,7 @@
 //! accounts it was provisioned to when the plan was made; accounts lost since (the IAM role was
 //! deleted there) or gained are reported next to the remaining operations.
 
+use crate::humanize::plural;
 use crate::model::*;
 use crate::plan::file::{
     Kind, PermissionSetKind, PermissionSetOperation, PlanFile, PlannedOperation,
@@ -241,14 +242,6 @@ impl Verification<'_> {
             }
         }
         out
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }
 

@@ -9,6 +9,10 @@ use aws_sdk_ssoadmin::error::{DisplayErrorContext, ProvideErrorMetadata, SdkErro
 use std::future::Future;
 use std::time::Duration;
 
+/// What to do when the credentials are missing or not accepted (said by `connect` and by any
+/// call the service refuses for that reason).
+pub const CREDENTIALS_HINT: &str = "Use --profile NAME (or AWS_PROFILE); for an SSO profile run `aws sso login --profile NAME` first; or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.";
+
 #[derive(Clone, Debug)]
 pub struct RetryPolicy {
     pub max_attempts: u32,
@@ -82,7 +86,7 @@ impl CallFailure {
             },
             FailureKind::BadCredentials => BackendError::ExpiredCredentials {
                 detail,
-                hint: super::connect::CREDENTIALS_HINT.to_owned(),
+                hint: CREDENTIALS_HINT.to_owned(),
             },
             FailureKind::Throttled | FailureKind::Transient => BackendError::GaveUp {
                 action: self.action,

@@ -12,7 +12,7 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::ProvideCredentials;
 use std::time::Duration;
 
-pub const CREDENTIALS_HINT: &str = "Use --profile NAME (or AWS_PROFILE); for an SSO profile run `aws sso login --profile NAME` first; or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.";
+pub use super::call::CREDENTIALS_HINT;
 
 /// What every live command needs to reach an instance.
 #[derive(Clone, Debug)]

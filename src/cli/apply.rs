@@ -10,9 +10,7 @@ use super::LiveArgs;
 use crate::apply::drift;
 use crate::apply::journal::{self, JournalState, JournalWriter, OpState, OpStatus};
 use crate::apply::permission_sets::{self, PermissionSetOptions, PermissionSetState};
-use crate::apply::{
-    self, hint, ApplyEvent, ApplyOptions, ApplyReport, Control, Phase, StartingPoint,
-};
+use crate::apply::{self, hint, ApplyEvent, ApplyOptions, ApplyReport, Control, Next, Phase};
 use crate::aws::AwsBackend;
 use crate::backend::Writer;
 use crate::model::Action;
@@ -82,11 +80,23 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         .journal
         .clone()
         .unwrap_or_else(|| journal::default_path(&args.plan));
-    let (prior, permission_sets_prior) = read_journal(&journal_path, &plan)?;
-    let total = plan.body.operations.len();
-    let done_before = prior.ops.iter().filter(|s| **s == OpState::Done).count();
+    let prior = apply::prepare::read_prior(&journal_path, &plan)?;
+    if prior.torn_tail {
+        eprintln!(
+            "note: the journal's last line was cut off (the previous run was killed while writing it); it is ignored and the operation is checked against AWS"
+        );
+    }
+    let permission_sets_prior = permission_sets::read(&journal_path, &plan)?;
     let permission_sets_pending = !permission_sets_prior.all_done();
-    if total > 0 && done_before == total && !permission_sets_pending {
+    let total = plan.body.operations.len();
+    let done_before = prior
+        .state
+        .ops
+        .iter()
+        .filter(|s| **s == OpState::Done)
+        .count();
+    let has_operations = total > 0 || !plan.body.permission_set_operations.is_empty();
+    if has_operations && done_before == total && !permission_sets_pending {
         println!(
             "Nothing to do: all {total} operations are done (journal {}). Check the result with `cutover verify {}`.",
             journal_path.display(),
@@ -94,7 +104,7 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         );
         return Ok(Outcome::Complete);
     }
-    if total == 0 && plan.body.permission_set_operations.is_empty() {
+    if !has_operations {
         println!("The plan has no operations: the target was already reached when it was made.");
         return Ok(Outcome::Complete);
     }
@@ -116,14 +126,11 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         "Reading the {} places the plan touches…",
         resolved.body.fingerprint.touched.len()
     );
-    let mut observed = apply::observe(&*backend, &resolved)
+    let mut checked = apply::prepare::check(&*backend, &resolved, prior)
         .await
         .map_err(|e| anyhow::anyhow!("cannot read the current assignments: {e}"))?;
-    let drift = drift::check(&resolved, &prior, &observed);
-    let blocking: Vec<&drift::Drift> = drift
-        .iter()
-        .filter(|d| d.changes_outcome.is_some())
-        .collect();
+    let drift = &checked.drift;
+    let blocking: Vec<&drift::Drift> = checked.blocking().collect();
     if !drift.is_empty() {
         eprintln!(
             "The instance changed since the plan was made ({} place{}):",
@@ -140,7 +147,12 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         );
     }
 
-    print_summary(&plan, &prior, &journal_path, &instance.instance_arn);
+    print_summary(
+        &plan,
+        &checked.prior.state,
+        &journal_path,
+        &instance.instance_arn,
+    );
     if !args.yes {
         confirm(&instance.instance_arn)?;
     }
@@ -185,22 +197,21 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         }
         resolved = plan.resolved(&state.created);
         let mut unread = resolved.clone();
-        unread
-            .body
-            .fingerprint
-            .touched
-            .retain(|t| t.place().is_some_and(|p| !observed.contains_key(&p)));
+        unread.body.fingerprint.touched.retain(|t| {
+            t.place()
+                .is_some_and(|p| !checked.observed.contains_key(&p))
+        });
         let fresh = apply::observe(&*backend, &unread)
             .await
             .map_err(|e| anyhow::anyhow!("cannot read the current assignments: {e}"))?;
-        observed.extend(fresh);
+        checked.observed.extend(fresh);
     }
     let plan = resolved;
     let (events, receiver) = mpsc::unbounded_channel();
     let display = spawn_progress(
         receiver,
         &plan,
-        &prior,
+        &checked.prior.state,
         std::io::stderr().is_terminal(),
         backend.clone(),
     );
@@ -208,7 +219,7 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         &*backend,
         &plan,
         &mut writer,
-        StartingPoint { prior, observed },
+        checked.starting_point(),
         &options,
         &control,
         Some(events),
@@ -230,16 +241,6 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
     } else {
         Outcome::Incomplete
     })
-}
-
-fn read_journal(path: &Path, plan: &PlanFile) -> Result<(JournalState, PermissionSetState)> {
-    let contents = journal::read(path)?;
-    if contents.torn_tail {
-        eprintln!(
-            "note: the journal's last line was cut off (the previous run was killed while writing it); it is ignored and the operation is checked against AWS"
-        );
-    }
-    Ok(permission_sets::replay_both(path, &contents.records, plan)?)
 }
 
 /// The permission-set phase, one line per outcome on stderr.
@@ -544,7 +545,7 @@ fn print_report(
                         .unwrap_or_default(),
                     message.as_deref().unwrap_or("")
                 );
-                println!("      → {}", hint(code.as_deref(), message.as_deref()));
+                println!("      → {}", hint_line(code.as_deref(), message.as_deref()));
             }
             shown += 1;
         }
@@ -585,4 +586,14 @@ fn print_report(
             }
         );
     }
+}
+
+/// A failed write's hint, with what to run next from the command line.
+fn hint_line(code: Option<&str>, message: Option<&str>) -> String {
+    let hint = hint(code, message);
+    let next = match hint.next {
+        Next::RunAgain => "then rerun (with --retry-failed to retry only the failed writes)",
+        Next::PlanAgain => "then plan again (cutover plan) from the current state",
+    };
+    format!("{}; {next}", hint.remedy)
 }

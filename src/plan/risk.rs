@@ -1,6 +1,7 @@
 //! What could go wrong if the changeset is applied as it stands, each with what to do about it.
 
 use super::NamedPrincipal;
+use crate::humanize::plural;
 use crate::model::{AccountId, ApplicationArn, FieldDifference, PermissionSetArn};
 use serde::{Deserialize, Serialize};
 
@@ -348,13 +349,5 @@ fn or_dash(text: &str) -> &str {
         "(unnamed)"
     } else {
         text
-    }
-}
-
-fn plural(count: usize) -> &'static str {
-    if count == 1 {
-        ""
-    } else {
-        "s"
     }
 }

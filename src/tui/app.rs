@@ -7,15 +7,19 @@
 //! events. Meanwhile the screen shows what it had (a table marked "filtering…", counts shown
 //! as `…`), so a keystroke costs microseconds whatever the size of the table.
 
-use super::dataset::{Dataset, Indexed};
+use super::command::{self, Command, Parsed};
+use super::dataset::Dataset;
 use super::detail::{self, Detail};
 use super::filter::Query;
 use super::keymap::{self, Action, Scope};
+use super::layout::{self, Areas};
 use super::panes::{self, Entity, PaneKind, Source, Table};
-use super::view;
-use super::worker::{Filtered, Workers};
-use crate::backend::{LoadUpdate, ProgressEvent, Stage};
-use crate::model::{PartKind, Snapshot, SnapshotPart};
+use super::widgets::key_help::Help;
+use super::widgets::scroll_list::{clamp_add, scroll_into_view};
+use super::widgets::text_input::{self, Edit};
+use super::worker::Workers;
+use crate::backend::Stage;
+use crate::model::{PartKind, Snapshot};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
@@ -25,115 +29,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
+pub use super::event::{AppEvent, Effect, Filtered, PartialLoad};
+
+pub use super::screen::{Overlay, Screen};
+
+/// What the bottom line is typing, if anything (the filter and command line of any screen).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Browse,
     Filter,
     Command,
-    Help,
-}
-
-pub enum AppEvent {
-    Key(KeyEvent),
-    Mouse(MouseEvent),
-    Resize(u16, u16),
-    Progress(ProgressEvent),
-    /// What a live load has delivered so far, and the lists still missing: shown while no
-    /// complete snapshot is on screen (see [`PartialLoad`]).
-    Partial(Box<Snapshot>, BTreeSet<PartKind>),
-    Loaded(Result<Box<Snapshot>, String>),
-    /// The build thread's access index for dataset `generation`.
-    Indexed {
-        generation: u64,
-        indexed: Arc<Indexed>,
-    },
-    /// The build thread's table for one pane of dataset `generation`.
-    TableBuilt {
-        generation: u64,
-        pane: usize,
-        table: Arc<Table>,
-    },
-    /// The filter worker's result.
-    Filtered(Filtered),
-    /// A worker thread panicked (a bug): its result will never come.
-    WorkerFailed(&'static str),
-    /// The apply screen's prepare (plan written, journal and drift read) finished.
-    ApplyPrepared {
-        attempt: u64,
-        result: Result<Box<super::apply_screen::Prepared>, String>,
-    },
-    /// What the running apply did.
-    Apply(crate::apply::ApplyEvent),
-    /// The writer's request counters during an apply.
-    ApplyStats(crate::backend::WriteStats),
-    /// The apply ended: the executor's report.
-    ApplyFinished(Result<crate::apply::ApplyReport, String>),
-    /// The cleanup screen's selection (the mapping's old principals in the current state).
-    CleanupSelected {
-        attempt: u64,
-        result: Result<Box<super::cleanup_screen::Selected>, String>,
-    },
-    /// One delete of a cleanup ended (and is journaled); `index` into what it deletes.
-    CleanupDeleted {
-        attempt: u64,
-        index: usize,
-        result: crate::apply::cleanup::DeleteResult,
-    },
-    /// The cleanup ended: its totals, or why it stopped early.
-    CleanupFinished {
-        attempt: u64,
-        result: Result<crate::apply::cleanup::DeleteReport, String>,
-    },
-}
-
-/// Turns a live load's updates into app events: progress as it is, and each finished part
-/// added to the snapshot so far, sent whole (the copy is made here, on the load's task, not in
-/// `update`).
-#[derive(Default)]
-pub struct PartialLoad {
-    snapshot: Option<Snapshot>,
-    missing: BTreeSet<PartKind>,
-}
-
-impl PartialLoad {
-    pub fn accept(&mut self, update: LoadUpdate) -> Option<AppEvent> {
-        match update {
-            LoadUpdate::Progress(event) => Some(AppEvent::Progress(event)),
-            LoadUpdate::Part(SnapshotPart::Started {
-                instance,
-                captured_at,
-            }) => {
-                self.snapshot = Some(Snapshot::empty(instance, captured_at));
-                self.missing = PartKind::ALL.into_iter().collect();
-                None
-            }
-            LoadUpdate::Part(part) => {
-                let snapshot = self.snapshot.as_mut()?;
-                if let Some(kind) = part.kind() {
-                    self.missing.remove(&kind);
-                }
-                snapshot.apply_part(part);
-                Some(AppEvent::Partial(
-                    Box::new(snapshot.clone()),
-                    self.missing.clone(),
-                ))
-            }
-        }
-    }
-}
-
-/// Work the runner does for the app: I/O never happens inside `update`.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Effect {
-    Reload,
-    WriteFile {
-        path: PathBuf,
-        contents: String,
-    },
-    /// The apply screen's work (prepare, start, pause, stop).
-    Apply(super::apply_screen::ApplyCommand),
-    /// The cleanup screen's work (select, delete).
-    Cleanup(super::cleanup_screen::CleanupCommand),
 }
 
 /// One table's view state: the filter, which rows pass it in which order, the selection.
@@ -201,10 +106,18 @@ pub struct App {
     /// tests pin it.
     pub now: chrono::DateTime<chrono::Utc>,
     pub quit: bool,
+    /// The user chose to quit while an apply or cleanup ran: the app quits once they stop.
+    pub quitting: bool,
+    /// The screen on show.
+    pub screen: Screen,
+    /// Popups over it, the top one last.
+    pub overlays: Vec<Overlay>,
+    /// How far the `?` popup is scrolled.
+    pub help_offset: usize,
+    /// The `:` lines run so far, for ↑ and ↓.
+    command_history: command::History,
     /// Pane 7, when the app was opened with a baseline (`cutover map`, `cutover demo`).
     pub migration: Option<Box<super::migration::Migration>>,
-    /// The migration screen is shown instead of the browse panes.
-    pub migration_shown: bool,
     /// The write mode and the apply screen.
     pub apply: super::apply_screen::ApplySession,
     /// The cleanup screen.
@@ -235,8 +148,12 @@ impl App {
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             now: chrono::Utc::now(),
             quit: false,
+            quitting: false,
+            screen: Screen::Browse,
+            overlays: Vec::new(),
+            help_offset: 0,
+            command_history: Default::default(),
             migration: None,
-            migration_shown: false,
             apply: Default::default(),
             cleanup: Default::default(),
         }
@@ -446,50 +363,212 @@ impl App {
         }
     }
 
+    /// Every key goes through here: the quit check first, then the top popup, then the line
+    /// being typed, then the screen on show.
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         self.message = None;
-        if let Some(effects) = self.apply_key(&key) {
-            return effects;
+        if key.code == KeyCode::Char('c') && key.modifiers == KeyModifiers::CONTROL {
+            return self.request_quit();
         }
-        if let Some(effects) = self.cleanup_key(&key) {
-            return effects;
-        }
-        if self.mode == Mode::Browse && self.migration_shown {
-            return self.on_migration_key(key);
+        if let Some(&overlay) = self.overlays.last() {
+            match overlay {
+                Overlay::Help => self.on_help_key(&key),
+                Overlay::EnableWrites => self.on_enable_writes_key(&key),
+                Overlay::Quit => return self.on_quit_question_key(&key),
+            }
+            return Vec::new();
         }
         match self.mode {
             Mode::Filter => {
                 self.on_filter_key(key);
-                Vec::new()
+                return Vec::new();
             }
-            Mode::Command => self.on_command_key(key),
-            Mode::Help => {
-                if matches!(
-                    key.code,
-                    KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')
-                ) {
-                    self.mode = Mode::Browse;
-                } else if key.code == KeyCode::Char('c') && key.modifiers == KeyModifiers::CONTROL {
-                    self.quit = true;
-                }
-                Vec::new()
-            }
-            Mode::Browse => match keymap::action_for(&key, Scope::Browse) {
+            Mode::Command => return self.on_command_key(key),
+            Mode::Browse => {}
+        }
+        match self.screen {
+            Screen::Browse => match keymap::action_for(&key, Scope::Browse) {
                 Some(action) => self.on_action(action),
-                None => Vec::new(),
+                None => {
+                    self.message = keymap::where_it_works(&key, Scope::Browse);
+                    Vec::new()
+                }
             },
+            Screen::Mapping => self.on_migration_key(key),
+            Screen::Apply => self.on_apply_key(&key),
+            Screen::Cleanup => self.on_cleanup_key(&key),
+        }
+    }
+
+    /// The `?` popup: esc, ? or q close it; the movement keys scroll it.
+    fn on_help_key(&mut self, key: &KeyEvent) {
+        if matches!(
+            key.code,
+            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')
+        ) {
+            self.close_overlay(Overlay::Help);
+            return;
+        }
+        let max = Help::for_screen(self.screen).max_offset(self.size);
+        let page = self.size.height.saturating_sub(4).max(1) as isize;
+        let delta = match keymap::action_for(key, Scope::Browse) {
+            Some(Action::Down) => 1,
+            Some(Action::Up) => -1,
+            Some(Action::PageDown) => page,
+            Some(Action::PageUp) => -page,
+            Some(Action::Top) => isize::MIN / 2,
+            Some(Action::Bottom) => isize::MAX / 2,
+            _ => return,
+        };
+        self.help_offset = (self.help_offset as isize + delta).clamp(0, max as isize) as usize;
+    }
+
+    pub(crate) fn open_overlay(&mut self, overlay: Overlay) {
+        if overlay == Overlay::Help {
+            self.help_offset = 0;
+        }
+        if !self.overlays.contains(&overlay) {
+            self.overlays.push(overlay);
+        }
+    }
+
+    pub(crate) fn close_overlay(&mut self, overlay: Overlay) {
+        self.overlays.retain(|o| *o != overlay);
+    }
+
+    /// Whether the `?` popup is open.
+    pub fn help_shown(&self) -> bool {
+        self.overlays.contains(&Overlay::Help)
+    }
+
+    /// Back from the apply or cleanup screen to the mapping screen they are opened from.
+    pub(crate) fn leave_to_mapping(&mut self) {
+        self.screen = if self.migration.is_some() {
+            Screen::Mapping
+        } else {
+            Screen::Browse
+        };
+    }
+
+    /// The one way to quit (`q`, Ctrl-C, `:q`). While an apply or a cleanup runs it asks
+    /// first; once the user said yes, asking again quits at once (the journals resume).
+    pub(crate) fn request_quit(&mut self) -> Vec<Effect> {
+        let running = self.apply.running() || self.cleanup.running();
+        if !running || self.quitting {
+            self.quit = true;
+            return Vec::new();
+        }
+        if self.overlays.last() == Some(&Overlay::Quit) {
+            return self.stop_runs_and_quit();
+        }
+        self.open_overlay(Overlay::Quit);
+        Vec::new()
+    }
+
+    fn on_quit_question_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Char('q') => {
+                self.stop_runs_and_quit()
+            }
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                self.close_overlay(Overlay::Quit);
+                self.message = Some("not quitting: the run goes on".to_owned());
+                Vec::new()
+            }
+            _ => {
+                self.message = Some("stop the run and quit? y or n".to_owned());
+                Vec::new()
+            }
+        }
+    }
+
+    /// No new writes or deletes: the outstanding ones finish and are journaled, then the app
+    /// quits.
+    fn stop_runs_and_quit(&mut self) -> Vec<Effect> {
+        self.close_overlay(Overlay::Quit);
+        self.quitting = true;
+        let mut effects = Vec::new();
+        let mut outstanding = 0;
+        if let Some(screen) = self.apply.screen.as_deref_mut().filter(|s| s.running()) {
+            screen.stopping = true;
+            outstanding += screen.tally.in_flight;
+            effects.push(Effect::Apply(super::apply_screen::ApplyCommand::Stop));
+        }
+        if self.cleanup.running() {
+            effects.push(Effect::Cleanup(super::cleanup_screen::CleanupCommand::Stop));
+        }
+        self.message = Some(format!(
+            "quitting once the {outstanding} outstanding writes finish (no new ones start); q again quits now, the journal resumes"
+        ));
+        effects
+    }
+
+    /// When the user quit while an apply or cleanup ran: what was done and how to resume, for
+    /// the terminal after the TUI is gone (the process then exits non-zero).
+    pub fn interrupted(&self) -> Option<String> {
+        if !self.quitting {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if let Some(screen) = self.apply.screen.as_deref() {
+            let (done, total) = match &screen.report {
+                Some(report) => (report.done(), report.states.len()),
+                None => (screen.tally.done(), screen.total()),
+            };
+            if done < total {
+                parts.push(format!(
+                    "the apply stopped at {} of {} operations done (journal {}); resume with A on the mapping screen, or cutover apply {}",
+                    crate::humanize::thousands(done as u64),
+                    crate::humanize::thousands(total as u64),
+                    screen.journal_path.display(),
+                    screen.plan_path.display()
+                ));
+            }
+        }
+        if let Some(screen) = self.cleanup.screen.as_deref() {
+            let left = screen
+                .to_delete
+                .len()
+                .saturating_sub(screen.tally.deleted + screen.tally.already_gone);
+            if left > 0 {
+                parts.push(format!(
+                    "the cleanup stopped with {} of {} principals left to delete{}; C on the mapping screen lists them again",
+                    crate::humanize::thousands(left as u64),
+                    crate::humanize::thousands(screen.to_delete.len() as u64),
+                    screen
+                        .journal_path
+                        .as_ref()
+                        .map(|p| format!(" (journal {})", p.display()))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
+    /// After an apply or cleanup ended: quit if the user asked to while it ran.
+    pub(crate) fn quit_if_runs_ended(&mut self) {
+        if self.quitting && !self.apply.running() && !self.cleanup.running() {
+            self.quit = true;
         }
     }
 
     pub fn on_action(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Quit => return self.request_quit(),
-            Action::ToggleHelp => self.mode = Mode::Help,
-            Action::StartFilter => {
-                if self.stack.is_empty() {
-                    self.mode = Mode::Filter;
-                }
+            Action::ToggleHelp => self.open_overlay(Overlay::Help),
+            Action::StartFilter
+            | Action::SortNextColumn
+            | Action::ReverseSort
+            | Action::ExportCsv
+                if !self.stack.is_empty() =>
+            {
+                self.message = Some(
+                    "filter, sort and export work on the table: esc closes the detail first"
+                        .to_owned(),
+                );
             }
+            Action::StartFilter => self.mode = Mode::Filter,
             Action::StartCommand => {
                 self.mode = Mode::Command;
                 self.input.clear();
@@ -539,64 +618,115 @@ impl App {
                 self.refilter(self.pane);
             }
             KeyCode::Enter => self.mode = Mode::Browse,
-            KeyCode::Backspace => {
-                self.views[self.pane].query.pop();
-                self.refilter(self.pane);
-            }
             KeyCode::Up | KeyCode::Down => {
                 self.move_selection(if key.code == KeyCode::Up { -1 } else { 1 })
             }
-            KeyCode::Char('c') if key.modifiers == KeyModifiers::CONTROL => self.quit = true,
-            KeyCode::Char(c) => {
-                self.views[self.pane].query.push(c);
-                self.refilter(self.pane);
+            _ => {
+                if text_input::edit(&mut self.views[self.pane].query, &key) == Edit::Changed {
+                    self.refilter(self.pane);
+                }
             }
-            _ => {}
         }
         self.refresh_preview();
     }
 
+    /// The `:` line: readline editing, Tab completes the command, ↑/↓ walk the history.
     fn on_command_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         match key.code {
-            KeyCode::Esc => self.mode = Mode::Browse,
+            KeyCode::Esc => {
+                self.mode = Mode::Browse;
+                self.command_history.reset();
+            }
             // Backspace on an empty command line leaves command mode, as in vim.
-            KeyCode::Backspace if self.input.pop().is_none() => self.mode = Mode::Browse,
-            KeyCode::Backspace => {}
+            KeyCode::Backspace if self.input.is_empty() => {
+                self.mode = Mode::Browse;
+                self.command_history.reset();
+            }
             KeyCode::Enter => {
                 self.mode = Mode::Browse;
-                let command = std::mem::take(&mut self.input);
-                return self.run_command(command.trim());
+                let line = std::mem::take(&mut self.input);
+                self.command_history.push(&line);
+                return self.run_command(&line);
             }
-            KeyCode::Char('c') if key.modifiers == KeyModifiers::CONTROL => self.quit = true,
-            KeyCode::Char(c) => self.input.push(c),
-            _ => {}
+            KeyCode::Tab => match command::complete(&self.input) {
+                Some(completed) => self.input = completed,
+                None => {
+                    let candidates = command::candidates(&self.input);
+                    self.message = Some(if candidates.is_empty() {
+                        format!("no command starts with {}", self.input.trim())
+                    } else {
+                        format!("commands: :{}", candidates.join(" :"))
+                    });
+                }
+            },
+            KeyCode::Up | KeyCode::Down => {
+                if let Some(line) = self
+                    .command_history
+                    .step(&self.input, key.code == KeyCode::Up)
+                {
+                    self.input = line;
+                }
+            }
+            _ => {
+                text_input::edit(&mut self.input, &key);
+            }
         }
         Vec::new()
     }
 
-    fn run_command(&mut self, command: &str) -> Vec<Effect> {
-        match command {
-            "q" | "quit" => self.quit = true,
-            "help" => self.mode = Mode::Help,
-            "reload" => return self.on_action(Action::Reload),
-            "export" => return self.export_csv(),
-            "migration" | "map" => self.open_migration(),
-            "write" => self.ask_enable_writes(),
-            other => match PaneKind::from_command(other) {
-                Some(kind) => self.goto_pane(kind.position()),
-                None => {
-                    self.message = Some(format!(
-                        "unknown command :{other} (try :users :groups :ps :accounts :assignments :apps :map :write :quit)"
-                    ))
+    fn run_command(&mut self, line: &str) -> Vec<Effect> {
+        match command::parse(line) {
+            Parsed::Empty => {}
+            Parsed::Run(Command::Quit, _) => return self.request_quit(),
+            Parsed::Run(Command::Help, _) => self.open_overlay(Overlay::Help),
+            Parsed::Run(Command::Reload, _) => return self.on_action(Action::Reload),
+            Parsed::Run(Command::Export, _) => return self.export_csv(),
+            Parsed::Run(Command::Mapping, _) => self.open_migration(),
+            Parsed::Run(Command::EnableWrites, _) => self.ask_enable_writes(),
+            Parsed::Run(Command::WritePlan, _) => {
+                let now = self.now;
+                match self.migration.as_deref_mut() {
+                    Some(m) => {
+                        let effects = m.on_map_action(keymap::MapAction::WritePlan, now);
+                        self.message = m.message.take();
+                        return effects;
+                    }
+                    None => {
+                        self.message = Some(
+                            ":write writes the plan of the mapping screen (cutover map, cutover demo); there is none here"
+                                .to_owned(),
+                        )
+                    }
                 }
-            },
+            }
+            Parsed::Run(Command::Pane(pane), filter) => {
+                self.goto_pane(pane);
+                if let Some(filter) = filter {
+                    self.views[pane].query = filter;
+                    self.refilter(pane);
+                    self.refresh_preview();
+                }
+            }
+            Parsed::Unknown(word) => {
+                self.message = Some(format!(
+                    "unknown command :{word} (Tab completes; commands: {})",
+                    command::all()
+                ))
+            }
+            Parsed::Ambiguous(word, names) => {
+                self.message = Some(format!(
+                    ":{word} could be :{} (type more, or Tab)",
+                    names.join(" :")
+                ))
+            }
+            Parsed::NoArgument(name) => self.message = Some(format!(":{name} takes no argument")),
         }
         Vec::new()
     }
 
     fn goto_pane(&mut self, pane: usize) {
         if pane < PaneKind::ALL.len() {
-            self.migration_shown = false;
+            self.screen = Screen::Browse;
             self.pane = pane;
             self.stack.clear();
             self.workers.want(pane);
@@ -605,8 +735,26 @@ impl App {
     }
 
     /// Where everything goes on the screen (the same for mouse handling and rendering).
-    pub fn areas(&self) -> view::Areas {
-        view::layout(self.size, view::loading_strip_height(self))
+    pub fn areas(&self) -> Areas {
+        layout::layout(self.size, self.loading_strip_height())
+    }
+
+    /// The rows the loading strip takes (0 when no partial load is on screen): a line of calls
+    /// and throttles, then a gauge for each of the first unfinished stages.
+    pub fn loading_strip_height(&self) -> u16 {
+        let partial = self.dataset.as_ref().is_some_and(|d| !d.is_complete());
+        match &self.loading {
+            Some(loading) if partial => {
+                let unfinished = Stage::ALL
+                    .iter()
+                    .filter(|s| !loading.stages.get(s).is_some_and(|p| p.finished))
+                    .count();
+                1 + unfinished.min(layout::STRIP_STAGES) as u16
+            }
+            // A load that failed after its first parts: say so under what it delivered.
+            None if partial && self.load_error.is_some() => 1,
+            _ => 0,
+        }
     }
 
     /// Rows that fit in the table body.
@@ -818,21 +966,40 @@ impl App {
         }]
     }
 
+    /// Mouse events go to the screen on show (none while a popup is open or a line is typed).
     fn on_mouse(&mut self, mouse: MouseEvent) {
-        if self.mode != Mode::Browse {
+        if self.mode != Mode::Browse || !self.overlays.is_empty() {
             return;
         }
-        if self.migration_shown {
-            self.on_migration_mouse(mouse);
-            return;
+        let wheel = match mouse.kind {
+            MouseEventKind::ScrollDown => 3,
+            MouseEventKind::ScrollUp => -3,
+            _ => 0,
+        };
+        match self.screen {
+            Screen::Browse => self.on_browse_mouse(mouse),
+            Screen::Mapping => self.on_migration_mouse(mouse),
+            Screen::Apply => {
+                if let Some(screen) = self.apply.screen.as_deref_mut().filter(|_| wheel != 0) {
+                    screen.move_selection(wheel);
+                }
+            }
+            Screen::Cleanup => {
+                if let Some(screen) = self.cleanup.screen.as_deref_mut().filter(|_| wheel != 0) {
+                    screen.scroll(wheel);
+                }
+            }
         }
+    }
+
+    fn on_browse_mouse(&mut self, mouse: MouseEvent) {
         match mouse.kind {
             MouseEventKind::ScrollDown => self.move_selection(3),
             MouseEventKind::ScrollUp => self.move_selection(-3),
             MouseEventKind::Down(MouseButton::Left) => {
                 let areas = self.areas();
                 let at = Position::new(mouse.column, mouse.row);
-                if let Some(pane) = areas.tab_at(at) {
+                if let Some(pane) = areas.tab_at(at, self.migration.is_some()) {
                     self.goto_pane(pane);
                 } else if self.stack.is_empty() {
                     if let Some(column) = self.table().and_then(|t| areas.header_column_at(at, t)) {
@@ -858,20 +1025,4 @@ impl App {
 /// some scripts depends on the following characters.
 fn narrows(last: &str, next: &str) -> bool {
     next.is_ascii() && next.starts_with(last) && !next[last.len()..].contains(':')
-}
-
-fn clamp_add(current: usize, delta: isize, len: usize) -> usize {
-    let target = current as isize + delta;
-    target.clamp(0, len.saturating_sub(1) as isize) as usize
-}
-
-/// The smallest scroll change that keeps `selected` within a window of `height` rows.
-fn scroll_into_view(selected: usize, offset: usize, height: usize) -> usize {
-    if selected < offset {
-        selected
-    } else if selected >= offset + height {
-        selected + 1 - height
-    } else {
-        offset
-    }
 }

@@ -334,7 +334,10 @@ fn permission_set(index: &AccessIndex<'_>, arn: &PermissionSetArn, b: &mut Build
         b.line(format!("description  {d}"));
     }
     if let Some(s) = &ps.session_duration {
-        b.line(format!("session      {s}"));
+        b.line(format!(
+            "session      {} ({s})",
+            crate::humanize::iso_duration(s)
+        ));
     }
     if let Some(r) = &ps.relay_state {
         b.line(format!("relay state  {r}"));

@@ -61,6 +61,19 @@ impl Query {
         self.terms.is_empty()
     }
 
+    /// The `column:` restrictions that name none of `keys` (no key starts with them): such a
+    /// term matches nothing, and the user should be told which columns exist.
+    pub fn unknown_columns(&self, keys: &[&str]) -> Vec<String> {
+        let mut unknown: Vec<String> = self
+            .terms
+            .iter()
+            .filter_map(|t| t.column.clone())
+            .filter(|column| !keys.iter().any(|k| k.starts_with(column.as_str())))
+            .collect();
+        unknown.dedup();
+        unknown
+    }
+
     /// Matches a row given as (column key, cell text) pairs. Returns the score (higher is
     /// better) and, per cell, the char indices that matched; `None` when a term matches no
     /// allowed cell.
@@ -541,6 +554,18 @@ fn fuzzy_positions(needle: &[char], haystack: &[char]) -> Option<(i64, Vec<usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_the_column_restrictions_that_match_no_column() {
+        let keys = ["account", "ps", "type", "principal"];
+        assert!(Query::parse("acc:prod ps:admin hana")
+            .unknown_columns(&keys)
+            .is_empty());
+        assert_eq!(
+            Query::parse("foo:bar ps:x permission:y").unknown_columns(&keys),
+            vec!["foo".to_owned(), "permission".to_owned()]
+        );
+    }
     use crate::tui::dataset::Dataset;
     use crate::tui::panes::{self, PaneKind, Source};
 

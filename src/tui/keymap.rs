@@ -93,6 +93,8 @@ pub struct Binding {
     pub keys: &'static [(KeyCode, KeyModifiers)],
     /// How the key is written in hints and help.
     pub label: &'static str,
+    /// What it does in a word or two, for the footer.
+    pub short: &'static str,
     pub action: Action,
     pub help: &'static str,
     /// Shown in the footer (the most used ones only; `?` shows all).
@@ -108,6 +110,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('/'), NONE)],
         label: "/",
+        short: "filter",
         action: Action::StartFilter,
         help: "filter the table as you type (fuzzy; column:term, e.g. account:prod ps:admin)",
         hint: true,
@@ -116,6 +119,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('s'), NONE)],
         label: "s",
+        short: "sort",
         action: Action::SortNextColumn,
         help: "sort by the next column",
         hint: true,
@@ -124,6 +128,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('S'), SHIFT), (KeyCode::Char('S'), NONE)],
         label: "S",
+        short: "reverse sort",
         action: Action::ReverseSort,
         help: "reverse the sort order",
         hint: false,
@@ -132,6 +137,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Enter, NONE)],
         label: "⏎",
+        short: "open",
         action: Action::Open,
         help: "open the selected row (drill down)",
         hint: true,
@@ -140,14 +146,25 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
         label: "esc",
+        short: "back",
         action: Action::Back,
         help: "back (clear the filter, close the detail)",
         hint: true,
         scope: Scope::Browse,
     },
     Binding {
+        keys: &[(KeyCode::Char(':'), NONE)],
+        label: ":",
+        short: "command",
+        action: Action::StartCommand,
+        help: "command line (Tab completes, ↑ recalls): :users hana, :mapping, :write, :quit…",
+        hint: true,
+        scope: Scope::Browse,
+    },
+    Binding {
         keys: &[(KeyCode::Char('e'), NONE)],
         label: "e",
+        short: "export",
         action: Action::ExportCsv,
         help: "export the current (filtered) table to CSV",
         hint: true,
@@ -156,22 +173,16 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('r'), NONE)],
         label: "r",
+        short: "reload",
         action: Action::Reload,
         help: "reload from the source",
         hint: true,
         scope: Scope::Browse,
     },
     Binding {
-        keys: &[(KeyCode::Char(':'), NONE)],
-        label: ":",
-        action: Action::StartCommand,
-        help: "command: :users :groups :ps :accounts :assignments :apps :map :write :quit",
-        hint: true,
-        scope: Scope::Browse,
-    },
-    Binding {
         keys: &[(KeyCode::Tab, NONE)],
         label: "tab",
+        short: "next pane",
         action: Action::NextPane,
         help: "next pane",
         hint: false,
@@ -180,6 +191,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::BackTab, SHIFT), (KeyCode::BackTab, NONE)],
         label: "shift-tab",
+        short: "previous pane",
         action: Action::PreviousPane,
         help: "previous pane",
         hint: false,
@@ -188,6 +200,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('1'), NONE)],
         label: "1",
+        short: "users",
         action: Action::GotoPane(0),
         help: "users",
         hint: false,
@@ -196,6 +209,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('2'), NONE)],
         label: "2",
+        short: "groups",
         action: Action::GotoPane(1),
         help: "groups",
         hint: false,
@@ -204,6 +218,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('3'), NONE)],
         label: "3",
+        short: "permission sets",
         action: Action::GotoPane(2),
         help: "permission sets",
         hint: false,
@@ -212,6 +227,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('4'), NONE)],
         label: "4",
+        short: "accounts",
         action: Action::GotoPane(3),
         help: "accounts",
         hint: false,
@@ -220,6 +236,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('5'), NONE)],
         label: "5",
+        short: "assignments",
         action: Action::GotoPane(4),
         help: "assignments",
         hint: false,
@@ -228,6 +245,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('6'), NONE)],
         label: "6",
+        short: "apps",
         action: Action::GotoPane(5),
         help: "applications",
         hint: false,
@@ -236,6 +254,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('7'), NONE)],
         label: "7",
+        short: "mapping",
         action: Action::OpenMigration,
         help: "migration: map old principals, see the changeset (with a baseline)",
         hint: false,
@@ -244,6 +263,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('k'), NONE), (KeyCode::Up, NONE)],
         label: "k/↑",
+        short: "up",
         action: Action::Up,
         help: "up",
         hint: false,
@@ -252,6 +272,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('j'), NONE), (KeyCode::Down, NONE)],
         label: "j/↓",
+        short: "down",
         action: Action::Down,
         help: "down",
         hint: false,
@@ -260,6 +281,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageUp, NONE), (KeyCode::Char('u'), CTRL)],
         label: "pgup/^u",
+        short: "page up",
         action: Action::PageUp,
         help: "page up",
         hint: false,
@@ -268,6 +290,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageDown, NONE), (KeyCode::Char('d'), CTRL)],
         label: "pgdn/^d",
+        short: "page down",
         action: Action::PageDown,
         help: "page down",
         hint: false,
@@ -276,6 +299,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)],
         label: "home/g",
+        short: "top",
         action: Action::Top,
         help: "first row",
         hint: false,
@@ -288,6 +312,7 @@ pub const BINDINGS: &[Binding] = &[
             (KeyCode::Char('G'), NONE),
         ],
         label: "end/G",
+        short: "bottom",
         action: Action::Bottom,
         help: "last row",
         hint: false,
@@ -296,6 +321,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)],
         label: "?",
+        short: "help",
         action: Action::ToggleHelp,
         help: "show or hide this help",
         hint: true,
@@ -304,6 +330,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('q'), NONE)],
         label: "q",
+        short: "quit",
         action: Action::Quit,
         help: "quit",
         hint: true,
@@ -312,6 +339,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('W'), SHIFT), (KeyCode::Char('W'), NONE)],
         label: "W",
+        short: "writes",
         action: Action::EnableWrites,
         help: "enable writes for this session (asks first; read-only is the default)",
         hint: true,
@@ -320,6 +348,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('c'), CTRL)],
         label: "^c",
+        short: "quit",
         action: Action::Quit,
         help: "quit",
         hint: false,
@@ -334,6 +363,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Enter, NONE)],
         label: "⏎",
+        short: "accept",
         action: Action::Map(MapAction::Accept),
         help: "accept the highlighted candidate as the successor",
         hint: true,
@@ -342,6 +372,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('p'), NONE)],
         label: "p",
+        short: "pick any",
         action: Action::Map(MapAction::Pick),
         help: "pick any principal of the same type as the successor (type to search)",
         hint: true,
@@ -350,6 +381,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('n'), NONE)],
         label: "n",
+        short: "no successor",
         action: Action::Map(MapAction::NoSuccessor),
         help: "no successor: its access is dropped on purpose",
         hint: true,
@@ -358,6 +390,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('u'), NONE)],
         label: "u",
+        short: "unmap",
         action: Action::Map(MapAction::Unmap),
         help: "unmap: undecided again",
         hint: false,
@@ -366,6 +399,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('B'), SHIFT), (KeyCode::Char('B'), NONE)],
         label: "B",
+        short: "accept exact",
         action: Action::Map(MapAction::AcceptExact),
         help: "accept all unambiguous exact matches (asks first, with the count)",
         hint: true,
@@ -374,6 +408,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('f'), NONE)],
         label: "f",
+        short: "filter",
         action: Action::Map(MapAction::CycleFilter),
         help: "filter: all, unmapped, has access",
         hint: true,
@@ -382,6 +417,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('/'), NONE)],
         label: "/",
+        short: "search",
         action: Action::StartFilter,
         help: "search the old principals (fuzzy; name, type, id, successor)",
         hint: true,
@@ -390,6 +426,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('w'), NONE)],
         label: "w",
+        short: "write plan",
         action: Action::Map(MapAction::WritePlan),
         help: "write the plan file (beside the mapping file, or plan.json)",
         hint: true,
@@ -398,6 +435,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('A'), SHIFT), (KeyCode::Char('A'), NONE)],
         label: "A",
+        short: "apply",
         action: Action::OpenApply,
         help: "apply this changeset: summary, typed confirmation, live progress (needs W first)",
         hint: true,
@@ -406,6 +444,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('C'), SHIFT), (KeyCode::Char('C'), NONE)],
         label: "C",
+        short: "clean up",
         action: Action::OpenCleanup,
         help: "clean up: the mapping's old principals left over, to delete (needs W first)",
         hint: false,
@@ -414,6 +453,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('W'), SHIFT), (KeyCode::Char('W'), NONE)],
         label: "W",
+        short: "writes",
         action: Action::EnableWrites,
         help: "enable writes for this session (asks first; read-only is the default)",
         hint: false,
@@ -422,6 +462,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('R'), SHIFT), (KeyCode::Char('R'), NONE)],
         label: "R",
+        short: "retire old",
         action: Action::Map(MapAction::ToggleRetireOld),
         help: "retire old on/off: also delete the decided old principals' assignments",
         hint: false,
@@ -434,6 +475,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
             (KeyCode::BackTab, NONE),
         ],
         label: "tab",
+        short: "other list",
         action: Action::Map(MapAction::FocusOther),
         help: "move between the old principals and the candidates",
         hint: false,
@@ -442,6 +484,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Left, NONE), (KeyCode::Char('h'), NONE)],
         label: "←/h",
+        short: "old principals",
         action: Action::Map(MapAction::FocusLeft),
         help: "focus the old principals",
         hint: false,
@@ -450,6 +493,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Right, NONE), (KeyCode::Char('l'), NONE)],
         label: "→/l",
+        short: "candidates",
         action: Action::Map(MapAction::FocusRight),
         help: "focus the candidates",
         hint: false,
@@ -458,6 +502,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('k'), NONE), (KeyCode::Up, NONE)],
         label: "k/↑",
+        short: "up",
         action: Action::Up,
         help: "up (in the focused list)",
         hint: false,
@@ -466,6 +511,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('j'), NONE), (KeyCode::Down, NONE)],
         label: "j/↓",
+        short: "down",
         action: Action::Down,
         help: "down (in the focused list)",
         hint: false,
@@ -474,6 +520,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageUp, NONE), (KeyCode::Char('u'), CTRL)],
         label: "pgup/^u",
+        short: "page up",
         action: Action::PageUp,
         help: "page up",
         hint: false,
@@ -482,6 +529,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageDown, NONE), (KeyCode::Char('d'), CTRL)],
         label: "pgdn/^d",
+        short: "page down",
         action: Action::PageDown,
         help: "page down",
         hint: false,
@@ -490,6 +538,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)],
         label: "home/g",
+        short: "top",
         action: Action::Top,
         help: "first row",
         hint: false,
@@ -502,6 +551,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
             (KeyCode::Char('G'), NONE),
         ],
         label: "end/G",
+        short: "bottom",
         action: Action::Bottom,
         help: "last row",
         hint: false,
@@ -510,6 +560,7 @@ pub const MIGRATION_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
         label: "esc",
+        short: "back",
         action: Action::Back,
         help: "back: clear the search, then leave for the browse panes",
         hint: false,
@@ -522,6 +573,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char(' '), NONE)],
         label: "space",
+        short: "pause/resume",
         action: Action::Apply(ApplyAction::TogglePause),
         help: "pause or resume (outstanding writes finish; no new ones start while paused)",
         hint: true,
@@ -530,6 +582,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('s'), NONE)],
         label: "s",
+        short: "stop",
         action: Action::Apply(ApplyAction::Stop),
         help: "stop: no new writes, outstanding ones finish and are journaled",
         hint: true,
@@ -538,6 +591,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('A'), SHIFT), (KeyCode::Char('A'), NONE)],
         label: "A",
+        short: "run again",
         action: Action::OpenApply,
         help: "when it has ended: run again (resumes from the journal)",
         hint: false,
@@ -546,6 +600,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('k'), NONE), (KeyCode::Up, NONE)],
         label: "k/↑",
+        short: "up",
         action: Action::Up,
         help: "scroll the operations up",
         hint: false,
@@ -554,6 +609,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('j'), NONE), (KeyCode::Down, NONE)],
         label: "j/↓",
+        short: "scroll",
         action: Action::Down,
         help: "scroll the operations down",
         hint: true,
@@ -562,6 +618,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('f'), NONE)],
         label: "f",
+        short: "follow",
         action: Action::Apply(ApplyAction::Follow),
         help: "follow the running operations again (scrolling stops following)",
         hint: true,
@@ -570,6 +627,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageUp, NONE), (KeyCode::Char('u'), CTRL)],
         label: "pgup/^u",
+        short: "page up",
         action: Action::PageUp,
         help: "page up",
         hint: false,
@@ -578,6 +636,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageDown, NONE), (KeyCode::Char('d'), CTRL)],
         label: "pgdn/^d",
+        short: "page down",
         action: Action::PageDown,
         help: "page down",
         hint: false,
@@ -586,6 +645,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)],
         label: "home/g",
+        short: "top",
         action: Action::Top,
         help: "first operation",
         hint: false,
@@ -598,6 +658,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
             (KeyCode::Char('G'), NONE),
         ],
         label: "end/G",
+        short: "bottom",
         action: Action::Bottom,
         help: "last operation",
         hint: false,
@@ -606,6 +667,7 @@ pub const APPLY_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
         label: "esc",
+        short: "back (apply keeps running)",
         action: Action::Back,
         help: "back to the mapping screen (a running apply keeps running; A returns)",
         hint: true,
@@ -618,6 +680,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('i'), NONE)],
         label: "i",
+        short: "include with access",
         action: Action::Cleanup(CleanupAction::ToggleInclude),
         help:
             "include the old principals that still hold access (their assignments stay as orphans)",
@@ -627,6 +690,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('d'), NONE)],
         label: "d",
+        short: "delete",
         action: Action::Cleanup(CleanupAction::Delete),
         help: "delete the listed principals: asks for the identity store id (needs W first)",
         hint: true,
@@ -635,6 +699,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('W'), SHIFT), (KeyCode::Char('W'), NONE)],
         label: "W",
+        short: "enable writes",
         action: Action::EnableWrites,
         help: "enable writes for this session (asks first; read-only is the default)",
         hint: true,
@@ -643,6 +708,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('k'), NONE), (KeyCode::Up, NONE)],
         label: "k/↑",
+        short: "up",
         action: Action::Up,
         help: "scroll up",
         hint: false,
@@ -651,6 +717,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('j'), NONE), (KeyCode::Down, NONE)],
         label: "j/↓",
+        short: "scroll",
         action: Action::Down,
         help: "scroll down",
         hint: true,
@@ -659,6 +726,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageUp, NONE), (KeyCode::Char('u'), CTRL)],
         label: "pgup/^u",
+        short: "page up",
         action: Action::PageUp,
         help: "page up",
         hint: false,
@@ -667,6 +735,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::PageDown, NONE), (KeyCode::Char('d'), CTRL)],
         label: "pgdn/^d",
+        short: "page down",
         action: Action::PageDown,
         help: "page down",
         hint: false,
@@ -675,6 +744,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)],
         label: "home/g",
+        short: "top",
         action: Action::Top,
         help: "top",
         hint: false,
@@ -687,6 +757,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
             (KeyCode::Char('G'), NONE),
         ],
         label: "end/G",
+        short: "bottom",
         action: Action::Bottom,
         help: "bottom",
         hint: false,
@@ -695,6 +766,7 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
         label: "esc",
+        short: "back",
         action: Action::Back,
         help: "back to the mapping screen (running deletes keep running; C returns)",
         hint: true,
@@ -704,6 +776,11 @@ pub const CLEANUP_BINDINGS: &[Binding] = &[
 
 /// The action bound to `key` in `scope`, if any.
 pub fn action_for(key: &KeyEvent, scope: Scope) -> Option<Action> {
+    binding_for(key, scope).map(|b| b.action)
+}
+
+/// The binding of `key` in `scope`, if any.
+pub fn binding_for(key: &KeyEvent, scope: Scope) -> Option<&'static Binding> {
     BINDINGS
         .iter()
         .chain(MIGRATION_BINDINGS)
@@ -715,12 +792,29 @@ pub fn action_for(key: &KeyEvent, scope: Scope) -> Option<Action> {
                 .iter()
                 .any(|(code, modifiers)| *code == key.code && *modifiers == key.modifiers)
         })
-        .map(|b| b.action)
 }
 
-/// The footer's hints, in table order.
-pub fn footer_hints() -> impl Iterator<Item = &'static Binding> {
-    BINDINGS.iter().filter(|b| b.hint)
+/// For a key that does nothing in `here`: where it does something, in words (`None`: nowhere).
+pub fn where_it_works(key: &KeyEvent, here: Scope) -> Option<String> {
+    let places = [
+        (Scope::Browse, "on panes 1-6"),
+        (Scope::Migration, "on the mapping screen (7)"),
+        (
+            Scope::Apply,
+            "on the apply screen (A on the mapping screen)",
+        ),
+        (
+            Scope::Cleanup,
+            "on the cleanup screen (C on the mapping screen)",
+        ),
+    ];
+    places
+        .iter()
+        .filter(|(scope, _)| *scope != here)
+        .find_map(|(scope, place)| {
+            let b = binding_for(key, *scope).filter(|b| b.scope == *scope)?;
+            Some(format!("{} ({}) works {place}", b.label, b.short))
+        })
 }
 
 #[cfg(test)]

@@ -1,23 +1,32 @@
 //! The terminal UI: browse an instance (live, a snapshot file, or the bundled demo), see who
-//! has access to what and through which group. Read-only.
+//! has access to what and through which group; map old principals to new ones on the mapping
+//! screen; apply the changeset and delete the leftovers. Read-only until the user enables
+//! writes for the session (`W`, confirmed), and then each write run needs a typed id.
 //!
-//! Shape (after ratatui's component template and spotify-player): a thread turns terminal
-//! input into events, background tasks send load progress, finished parts of a live load and
-//! results on the same channel, as do the app's own workers (index, tables, filtering;
+//! Shape (the Elm architecture, as in gitui's update loop): a thread turns terminal input into
+//! events, background tasks send load progress, finished parts of a live load and results on
+//! the same channel ([`event`]), as do the app's own workers (index, tables, filtering;
 //! worker.rs), `App::update` turns each event into a state change plus effects, and
-//! `view::render` draws the state. Nothing that renders awaits the network.
+//! `view::render` draws the state. Which screen gets keys, mouse and drawing is decided in one
+//! place ([`screen::Screen`]). Nothing that renders awaits the network.
 
 pub mod app;
 pub mod apply_screen;
+pub mod background;
 pub mod cleanup_screen;
+pub mod command;
 pub mod dataset;
 pub mod detail;
+pub mod event;
 pub mod filter;
 pub mod keymap;
+pub mod layout;
 pub mod migration;
 pub mod panes;
+pub mod screen;
 mod theme;
 pub mod view;
+pub mod widgets;
 pub mod worker;
 
 use crate::aws::{AwsBackend, LiveOptions};
@@ -26,8 +35,11 @@ use crate::fsio;
 use crate::model::Snapshot;
 
 use anyhow::Result;
-use app::{App, AppEvent, Effect, PartialLoad};
-use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use app::App;
+use event::{AppEvent, Effect, PartialLoad};
+use ratatui::crossterm::event::{
+    self as terminal_event, DisableMouseCapture, EnableMouseCapture, Event,
+};
 use ratatui::crossterm::execute;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -202,7 +214,10 @@ pub async fn run_with_live_apply(
     applying.shutdown(Duration::from_secs(30)).await;
     // The same for a running cleanup: no new deletes, the ones in flight journaled.
     cleaning.shutdown(Duration::from_secs(30)).await;
-    Ok(())
+    match app.interrupted() {
+        Some(what) => anyhow::bail!("quit during a run: {what}"),
+        None => Ok(()),
+    }
 }
 
 fn spawn_input_thread(
@@ -212,13 +227,15 @@ fn spawn_input_thread(
     std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
             // Poll with a timeout so the thread notices `stop` and the TUI can exit.
-            match event::poll(Duration::from_millis(100)) {
+            match terminal_event::poll(Duration::from_millis(100)) {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(_) => break,
             }
-            let app_event = match event::read() {
-                Ok(Event::Key(key)) if key.kind == event::KeyEventKind::Press => AppEvent::Key(key),
+            let app_event = match terminal_event::read() {
+                Ok(Event::Key(key)) if key.kind == terminal_event::KeyEventKind::Press => {
+                    AppEvent::Key(key)
+                }
                 Ok(Event::Mouse(mouse)) => AppEvent::Mouse(mouse),
                 Ok(Event::Resize(w, h)) => AppEvent::Resize(w, h),
                 Ok(_) => continue,

@@ -122,6 +122,18 @@ pub struct Column {
     sort_keys: OnceLock<Vec<u32>>,
 }
 
+impl Column {
+    /// How much of the room left a column of width 0 takes: names, which tell the rows apart,
+    /// three times as much as descriptions, emails and providers, which a narrow terminal
+    /// may cut.
+    pub fn fill_weight(&self) -> u16 {
+        match self.key {
+            "description" | "email" | "provider" => 1,
+            _ => 3,
+        }
+    }
+}
+
 pub struct Table {
     pub kind: PaneKind,
     pub columns: Vec<Column>,

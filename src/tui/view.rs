@@ -1,182 +1,69 @@
 //! Rendering: pure functions of `&App` to a frame. Nothing here changes state, awaits or
 //! computes anything heavier than laying out what `update` prepared.
 
-use super::app::{App, Loading, Mode};
+use super::app::{App, Loading, Mode, Overlay, Screen};
 use super::detail::{Detail, Tone};
 use super::filter::Query;
 use super::keymap;
-use super::panes::{Mark, PaneKind, Table};
+use super::layout::{tab_labels, widths, MAPPING_TAB, STRIP_STAGES};
+use super::panes::Mark;
+use super::widgets::footer::Hints;
+use super::widgets::key_help::Help;
 use crate::backend::Stage;
+use crate::humanize::thousands;
 use crate::tui::theme::Theme;
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Block, Borders, Cell, Clear, Gauge, Paragraph, Row, Table as TableWidget, Wrap,
-};
+use ratatui::widgets::{Block, Cell, Clear, Gauge, Paragraph, Row, Table as TableWidget, Wrap};
 use ratatui::Frame;
 
-/// Where everything goes, computed from the terminal size alone so that mouse handling in
-/// `update` and rendering agree on it.
-#[derive(Clone, Copy, Debug)]
-pub struct Areas {
-    pub header: Rect,
-    pub tabs: Rect,
-    pub main: Rect,
-    pub table: Rect,
-    pub preview: Option<Rect>,
-    /// Progress of a live load whose first parts are already on screen.
-    pub loading: Rect,
-    pub footer: Rect,
-}
-
-/// Panes are shown beside the table only where there is room for both.
-const PREVIEW_MIN_WIDTH: u16 = 110;
-
-/// Stages shown as gauges under the panes while a live load fills them.
-const STRIP_STAGES: usize = 3;
-
-/// The rows the loading strip takes (0 when no partial load is on screen): a line of calls
-/// and throttles, then a gauge for each of the first unfinished stages.
-pub fn loading_strip_height(app: &App) -> u16 {
-    let partial = app.dataset.as_ref().is_some_and(|d| !d.is_complete());
-    match &app.loading {
-        Some(loading) if partial => {
-            let unfinished = Stage::ALL
-                .iter()
-                .filter(|s| !loading.stages.get(s).is_some_and(|p| p.finished))
-                .count();
-            1 + unfinished.min(STRIP_STAGES) as u16
-        }
-        // A load that failed after its first parts: say so under what it delivered.
-        None if partial && app.load_error.is_some() => 1,
-        _ => 0,
-    }
-}
-
-pub fn layout(area: Rect, loading_rows: u16) -> Areas {
-    let [header, tabs, main, loading, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(loading_rows),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    let (table, preview) = if main.width >= PREVIEW_MIN_WIDTH {
-        let [t, p] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
-            .areas(main);
-        (t, Some(p))
-    } else {
-        (main, None)
-    };
-    Areas {
-        header,
-        tabs,
-        main,
-        table,
-        preview,
-        loading,
-        footer,
-    }
-}
-
-impl Areas {
-    /// Table rows visible between the borders and below the column header.
-    pub fn table_body_height(&self) -> u16 {
-        self.table.height.saturating_sub(3)
-    }
-
-    pub fn detail_body_height(&self) -> u16 {
-        self.main.height.saturating_sub(2)
-    }
-
-    /// The pane whose tab is at `at`.
-    pub fn tab_at(&self, at: Position) -> Option<usize> {
-        if !self.tabs.contains(at) {
-            return None;
-        }
-        let mut x = self.tabs.x;
-        for (i, kind) in PaneKind::ALL.iter().enumerate() {
-            let width = tab_label(i, *kind).chars().count() as u16;
-            if at.x >= x && at.x < x + width {
-                return Some(i);
-            }
-            x += width;
-        }
-        None
-    }
-
-    /// The column whose header is at `at`.
-    pub fn header_column_at(&self, at: Position, table: &Table) -> Option<usize> {
-        let inner = self.table.inner(ratatui::layout::Margin::new(1, 1));
-        if at.y != inner.y || !inner.contains(at) {
-            return None;
-        }
-        column_areas(inner, table)
-            .iter()
-            .position(|r| at.x >= r.x && at.x < r.x + r.width)
-            .map(|i| i.saturating_sub(1))
-            .filter(|_| at.x >= inner.x + 2)
-    }
-
-    /// The body row (0 = first visible) at `at`.
-    pub fn table_row_at(&self, at: Position) -> Option<usize> {
-        let inner = self.table.inner(ratatui::layout::Margin::new(1, 1));
-        if !inner.contains(at) || at.y <= inner.y {
-            return None;
-        }
-        Some((at.y - inner.y - 1) as usize)
-    }
-}
-
-fn tab_label(i: usize, kind: PaneKind) -> String {
-    format!(" {} {} ", i + 1, kind.title())
-}
-
-fn widths(table: &Table) -> Vec<Constraint> {
-    let mut widths = vec![Constraint::Length(1)];
-    widths.extend(table.columns.iter().map(|c| match c.width {
-        0 => Constraint::Fill(1),
-        cells => Constraint::Length(cells),
-    }));
-    widths
-}
-
-fn column_areas(inner: Rect, table: &Table) -> Vec<Rect> {
-    Layout::horizontal(widths(table))
-        .spacing(1)
-        .split(inner)
-        .to_vec()
-}
-
+/// Draws the screen on show, then the popups over it, bottom first.
 pub fn render(app: &App, frame: &mut Frame) {
-    if let Some(screen) = app.cleanup_screen() {
-        super::cleanup_screen::view::render(app, screen, frame);
-        super::apply_screen::view::render_overlays(app, frame);
-        return;
-    }
-    if let Some(screen) = app.apply_screen() {
-        super::apply_screen::view::render(app, screen, frame);
-        super::apply_screen::view::render_overlays(app, frame);
-        return;
-    }
-    if let Some(migration) = app.migration_screen() {
-        super::migration::view::render(app, migration, frame);
-        super::apply_screen::view::render_overlays(app, frame);
-        return;
+    match app.screen {
+        Screen::Mapping if app.migration.is_some() => {
+            if let Some(migration) = app.migration.as_deref() {
+                super::migration::view::render(app, migration, frame);
+            }
+        }
+        Screen::Apply if app.apply.screen.is_some() => {
+            if let Some(screen) = app.apply.screen.as_deref() {
+                super::apply_screen::view::render(app, screen, frame);
+            }
+        }
+        Screen::Cleanup if app.cleanup.screen.is_some() => {
+            if let Some(screen) = app.cleanup.screen.as_deref() {
+                super::cleanup_screen::view::render(app, screen, frame);
+            }
+        }
+        _ => render_browse(app, frame),
     }
     let theme = Theme::new(app.no_color);
-    let areas = layout(frame.area(), loading_strip_height(app));
+    render_message(app, frame, &theme);
+    for overlay in &app.overlays {
+        match overlay {
+            Overlay::Help => {
+                Help::for_screen(app.screen).render(frame, frame.area(), &theme, app.help_offset)
+            }
+            Overlay::EnableWrites => super::apply_screen::view::render_writes_question(app, frame),
+            Overlay::Quit => render_quit_question(app, frame, &theme),
+        }
+    }
+}
+
+/// Panes 1-6.
+fn render_browse(app: &App, frame: &mut Frame) {
+    let theme = Theme::new(app.no_color);
+    let areas = super::layout::layout(frame.area(), app.loading_strip_height());
     render_header(app, frame, areas.header, &theme);
     render_tabs(app, frame, areas.tabs, &theme);
     // READ-ONLY / WRITES ENABLED / applying n/m, where the (long) header cannot cut it off.
-    let tabs_width = PaneKind::ALL
+    let mapping = app.migration.is_some();
+    let tabs_width = tab_labels(areas.tabs.width, mapping)
         .iter()
-        .enumerate()
-        .map(|(i, kind)| tab_label(i, *kind).chars().count() as u16)
+        .map(|l| l.chars().count() as u16)
         .sum::<u16>()
-        + if app.migration.is_some() { 13 } else { 0 };
+        + if mapping { MAPPING_TAB.len() as u16 } else { 0 };
     super::apply_screen::view::render_mode_right(app, frame, areas.tabs, tabs_width, areas.header);
     if app.dataset.is_none() {
         render_loading(app, frame, areas.main, &theme);
@@ -202,10 +89,6 @@ pub fn render(app: &App, frame: &mut Frame) {
         render_loading_strip(app, frame, areas.loading, &theme);
     }
     render_footer(app, frame, areas.footer, &theme);
-    if app.mode == Mode::Help {
-        render_help(frame, frame.area(), &theme);
-    }
-    super::apply_screen::view::render_overlays(app, frame);
 }
 
 fn render_header(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -267,11 +150,11 @@ fn human_age(age: chrono::TimeDelta) -> String {
 }
 
 fn render_tabs(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let mut spans: Vec<Span> = PaneKind::ALL
-        .iter()
+    let mapping = app.migration.is_some();
+    let mut spans: Vec<Span> = tab_labels(area.width, mapping)
+        .into_iter()
         .enumerate()
-        .map(|(i, kind)| {
-            let label = tab_label(i, *kind);
+        .map(|(i, label)| {
             if i == app.pane {
                 Span::styled(label, theme.selected)
             } else {
@@ -279,8 +162,8 @@ fn render_tabs(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             }
         })
         .collect();
-    if app.migration.is_some() {
-        spans.push(Span::raw(" 7 Migration "));
+    if mapping {
+        spans.push(Span::raw(MAPPING_TAB));
     }
     frame.render_widget(Line::from(spans), area);
 }
@@ -399,8 +282,25 @@ fn render_table(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     } else if table.is_empty() {
         frame.render_widget(Paragraph::new("nothing here").style(theme.dim), inner);
     } else if view.visible.is_empty() && view.pending.is_none() {
+        let keys: Vec<&str> = table.columns.iter().map(|c| c.key).collect();
+        let unknown = query.unknown_columns(&keys);
+        let text = if unknown.is_empty() {
+            "no row matches the filter (esc clears it)".to_owned()
+        } else {
+            format!(
+                "no column is called {} (columns: {}); esc clears the filter",
+                unknown
+                    .iter()
+                    .map(|c| format!("\"{c}\""))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                keys.join(", ")
+            )
+        };
         frame.render_widget(
-            Paragraph::new("no row matches the filter (esc clears it)").style(theme.dim),
+            Paragraph::new(text)
+                .style(theme.dim)
+                .wrap(Wrap { trim: false }),
             inner,
         );
     }
@@ -555,106 +455,120 @@ fn render_loading_strip(app: &App, frame: &mut Frame, area: Rect, theme: &Theme)
 
 fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let line = match app.mode {
-        Mode::Filter => Line::from(vec![
-            Span::styled("/", theme.accent),
-            Span::raw(app.view().query.clone()),
-            Span::styled("▏  ⏎ keep · esc clear · column:term restricts", theme.dim),
-        ]),
-        Mode::Command => Line::from(vec![
-            Span::styled(":", theme.accent),
-            Span::raw(app.input.clone()),
-            Span::styled("▏", theme.dim),
-        ]),
-        _ => match &app.message {
-            Some(message) => Line::styled(message.clone(), theme.accent),
-            None => {
-                let mut spans = Vec::new();
-                for b in keymap::footer_hints() {
-                    spans.push(Span::styled(format!(" {}", b.label), theme.accent));
-                    spans.push(Span::raw(format!(" {} ", short_help(b.help))));
-                }
-                Line::from(spans)
-            }
-        },
+        Mode::Filter => {
+            let columns = app
+                .table()
+                .map(|t| {
+                    t.columns
+                        .iter()
+                        .map(|c| c.key)
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default();
+            Line::from(vec![
+                Span::styled("/", theme.accent),
+                Span::raw(app.view().query.clone()),
+                Span::styled(
+                    format!("▏  ⏎ keep · esc clear · column:term ({columns})"),
+                    theme.dim,
+                ),
+            ])
+        }
+        Mode::Command => super::widgets::footer::command_line(&app.input, theme),
+        Mode::Browse => Hints::new()
+            .bindings(keymap::BINDINGS)
+            .line(area.width, theme),
     };
     frame.render_widget(line, area);
 }
 
-/// The footer uses the first words of the help text.
-fn short_help(help: &str) -> &str {
-    let cut = help.find([' ', '(']).unwrap_or(help.len());
-    let first = &help[..cut];
-    match first {
-        "open" | "filter" | "sort" | "back" | "export" | "reload" | "command:" | "show"
-        | "quit" | "enable" => match first {
-            "command:" => "command",
-            "show" => "help",
-            "enable" => "writes",
-            other => other,
-        },
-        _ => first,
+/// What the last key did, just above the footer (over the bottom border there), so that the
+/// footer's key hints stay in view. A long message takes a second line.
+fn render_message(app: &App, frame: &mut Frame, theme: &Theme) {
+    let Some(message) = &app.message else {
+        return;
+    };
+    let area = frame.area();
+    let width = area.width.saturating_sub(2) as usize;
+    if area.height < 4 || width < 10 {
+        return;
+    }
+    let rows = message_rows(message, width);
+    let bottom = area.y + area.height - 2;
+    for (i, row) in rows.iter().enumerate() {
+        let y = bottom + 1 - rows.len() as u16 + i as u16;
+        let at = Rect::new(area.x + 1, y, row.chars().count().min(width) as u16, 1);
+        frame.render_widget(Clear, at);
+        frame.render_widget(Line::styled(row.clone(), theme.accent), at);
     }
 }
 
-fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let bindings: Vec<&keymap::Binding> = keymap::BINDINGS.iter().collect();
-    render_key_help(frame, area, theme, &bindings, " Keys (esc closes) ", 96);
-}
-
-/// The `?` popup of any screen: one line per binding, from the table that also drives the keys
-/// and the footer.
-pub(super) fn render_key_help(
-    frame: &mut Frame,
-    area: Rect,
-    theme: &Theme,
-    bindings: &[&keymap::Binding],
-    title: &str,
-    max_width: u16,
-) {
-    let height = (bindings.len() as u16 + 2).min(area.height);
-    // Every key must be visible: when the terminal is too short for one column, use two (the
-    // descriptions are then cut to fit, the keys never are).
-    let rows = height.saturating_sub(2).max(1) as usize;
-    let columns = bindings.len().div_ceil(rows).max(1);
-    let width = if columns == 1 {
-        area.width.saturating_sub(8).min(max_width)
+/// A message in at most two rows of `width` cells, broken between words; what does not fit
+/// ends in `…`.
+fn message_rows(message: &str, width: usize) -> Vec<String> {
+    let text = format!(" {message} ");
+    if text.chars().count() <= width {
+        return vec![text];
+    }
+    let chars: Vec<char> = text.chars().collect();
+    // The last space that leaves the first row within the width.
+    let cut = chars[..width]
+        .iter()
+        .rposition(|c| *c == ' ')
+        .filter(|&i| i > width / 2)
+        .unwrap_or(width);
+    let first: String = chars[..cut].iter().collect();
+    let rest: String = chars[cut..]
+        .iter()
+        .collect::<String>()
+        .trim_start()
+        .to_owned();
+    let second = if rest.chars().count() + 1 > width {
+        format!(" {}…", rest.chars().take(width - 2).collect::<String>())
     } else {
-        area.width.saturating_sub(2)
+        format!(" {rest}")
     };
-    let popup = Rect::new(
-        area.x + (area.width.saturating_sub(width)) / 2,
-        area.y + (area.height.saturating_sub(height)) / 2,
-        width,
-        height,
-    );
-    let column_width = (width.saturating_sub(2) as usize / columns).max(14);
-    let lines: Vec<Line> = (0..rows.min(bindings.len()))
-        .map(|row| {
-            let mut spans = Vec::new();
-            for column in 0..columns {
-                let Some(binding) = bindings.get(column * rows + row) else {
-                    continue;
-                };
-                let label = format!(" {:>10}  ", binding.label);
-                let room = column_width.saturating_sub(label.chars().count());
-                let help: String = binding.help.chars().take(room).collect();
-                let pad = room.saturating_sub(help.chars().count());
-                spans.push(Span::styled(label, theme.accent));
-                spans.push(Span::raw(help));
-                if column + 1 < columns {
-                    spans.push(Span::raw(" ".repeat(pad)));
-                }
-            }
-            Line::from(spans)
-        })
-        .collect();
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
-        popup,
-    );
+    let first = if cut < width { first + " " } else { first };
+    vec![first, second]
 }
 
-fn thousands(n: usize) -> String {
-    crate::humanize::thousands(n as u64)
+/// Quitting while an apply or cleanup runs: stop it first?
+fn render_quit_question(app: &App, frame: &mut Frame, theme: &Theme) {
+    let what = match (app.apply.running(), app.cleanup.running()) {
+        (true, true) => "An apply and a cleanup are running.",
+        (true, false) => "An apply is running.",
+        _ => "A cleanup is running.",
+    };
+    let lines = vec![
+        Line::styled("Stop the run and quit? (y/n)", theme.alarm),
+        Line::raw(""),
+        Line::raw(format!(
+            "{what} y stops it: no new writes start, the outstanding ones finish and are journaled, then cutover quits. Running it again resumes from the journal."
+        )),
+        Line::styled("n or esc: keep it running.", theme.dim),
+    ];
+    super::widgets::popup::render(frame, " Quit ", lines, 76, 8);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message_rows;
+
+    #[test]
+    fn a_long_message_breaks_between_words_into_two_rows() {
+        assert_eq!(message_rows("saved", 20), vec![" saved "]);
+        let rows = message_rows("read-only: press W to enable writes for this session", 30);
+        assert_eq!(
+            rows,
+            vec![
+                " read-only: press W to enable ",
+                " writes for this session "
+            ]
+        );
+        assert!(rows.iter().all(|r| r.chars().count() <= 30));
+        let rows = message_rows(&"word ".repeat(40), 30);
+        assert!(rows[1].ends_with('…'), "{rows:?}");
+        assert!(rows.iter().all(|r| r.chars().count() <= 30), "{rows:?}");
+    }
 }

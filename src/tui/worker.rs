@@ -7,9 +7,9 @@
 //!   queued behind a newer one for the same pane are skipped, a running job stops when a newer
 //!   one arrives, and the app drops any result that is not the newest it asked for.
 
-use super::app::AppEvent;
 use super::dataset::Indexed;
-use super::filter::{self, Outcome, Query};
+use super::event::{AppEvent, Filtered};
+use super::filter::{self, Query};
 use super::panes::{self, PaneKind, Source, Table};
 use crate::model::{PartKind, Snapshot};
 use std::collections::BTreeSet;
@@ -43,14 +43,6 @@ pub struct FilterJob {
     pub sort: Option<(usize, bool)>,
     /// Rows that passed a query this one narrows (see `app::narrows`), in table order.
     pub candidates: Option<Arc<Vec<u32>>>,
-}
-
-/// A finished filter job.
-pub struct Filtered {
-    pub pane: usize,
-    pub id: u64,
-    pub query: String,
-    pub outcome: Outcome,
 }
 
 pub struct Workers {

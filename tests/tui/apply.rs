@@ -9,11 +9,12 @@ use cutover::apply::{ApplyEvent, ApplyOptions, ApplyReport, Control, Phase};
 use cutover::backend::sim_writer::SimWriter;
 use cutover::backend::WriteStats;
 use cutover::fixture::demo::load_demo;
+use cutover::humanize::thousands;
 use cutover::model::{Action, Assignment};
 use cutover::plan::file::PlanFile;
-use cutover::tui::app::{App, AppEvent, Effect};
+use cutover::tui::app::{App, AppEvent, Effect, Overlay};
 use cutover::tui::apply_screen::{runner, ApplyCommand, ApplyTarget, Prepared, Stage};
-use ratatui::crossterm::event::KeyCode;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -137,7 +138,7 @@ fn a_while_read_only_says_how_to_enable_writes() {
     assert!(app.apply.screen.is_none());
     let text = screen(&app);
     assert!(text.contains("READ-ONLY"), "{text}");
-    assert!(text.contains("press W (or :write)"), "{text}");
+    assert!(text.contains("press W (or :enable-writes)"), "{text}");
     insta::assert_snapshot!(text);
 }
 
@@ -150,11 +151,19 @@ fn enabling_writes_asks_first_and_the_header_says_so() {
     assert!(!app.apply.writes_enabled);
     assert!(screen(&app).contains("READ-ONLY"));
 
-    // `:write` asks too.
+    // `:enable-writes` (any unambiguous prefix) asks too; `:write` is the plan, as in vim.
     key(&mut app, KeyCode::Char(':'));
-    type_text(&mut app, "write");
+    type_text(&mut app, "w");
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::WriteFile { path, .. }] if path.ends_with("plan.json")),
+        "{effects:?}"
+    );
+    assert!(app.overlays.is_empty());
+    key(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "en");
     key(&mut app, KeyCode::Enter);
-    assert!(app.apply.confirming_writes);
+    assert_eq!(app.overlays, vec![Overlay::EnableWrites]);
     key(&mut app, KeyCode::Char('y'));
     assert!(app.apply.writes_enabled);
     let text = screen(&app);
@@ -171,7 +180,7 @@ fn writes_cannot_be_enabled_without_a_target() {
     let mut app = demo_app(Path::new(STATE_DIR));
     app.apply.target = ApplyTarget::Unavailable("this session shows a snapshot file".into());
     key(&mut app, KeyCode::Char('W'));
-    assert!(!app.apply.confirming_writes);
+    assert!(app.overlays.is_empty());
     let message = app.message.clone().unwrap();
     assert!(message.contains("snapshot file"), "{message}");
 }
@@ -256,7 +265,7 @@ fn progress_with_a_failure_and_its_hint() {
     assert!(text.contains("3.0 ops/s"), "{text}");
     assert!(text.contains("4 throttled (retried)"), "{text}");
     assert!(
-        text.contains("rerun with --retry-failed"),
+        text.contains("then A runs the plan again"),
         "the hint: {text}"
     );
     insta::assert_snapshot!(text);
@@ -349,21 +358,59 @@ fn the_report_says_how_to_resume_when_incomplete() {
 }
 
 #[test]
-fn q_while_applying_stops_first_then_quits_when_it_ends() {
+fn q_while_applying_asks_then_stops_then_quits_when_it_ends() {
     let (mut app, plan) = confirmed();
     partway(&mut app);
+    // q asks first; n keeps the apply running.
+    assert!(key(&mut app, KeyCode::Char('q')).is_empty());
+    assert_eq!(app.overlays, vec![Overlay::Quit]);
+    let text = screen(&app);
+    assert!(text.contains("Stop the run and quit? (y/n)"), "{text}");
+    assert!(key(&mut app, KeyCode::Char('n')).is_empty());
+    assert!(app.overlays.is_empty());
+    assert!(app.apply.running() && !app.quit);
+    // Ctrl-C asks the same question; y stops the apply, and the app quits once it has ended.
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(app.update(AppEvent::Key(ctrl_c)).is_empty());
+    assert_eq!(app.overlays, vec![Overlay::Quit]);
     assert_eq!(
-        key(&mut app, KeyCode::Char('q')),
+        key(&mut app, KeyCode::Char('y')),
         vec![Effect::Apply(ApplyCommand::Stop)]
     );
     assert!(!app.quit);
-    let states = vec![OpState::NotStarted; plan.body.operations.len()];
+    assert!(app.interrupted().is_some());
+    let total = plan.body.operations.len();
+    let mut states = vec![OpState::NotStarted; total];
+    for state in states.iter_mut().take(30) {
+        *state = OpState::Done;
+    }
     app.update(AppEvent::ApplyFinished(Ok(ApplyReport {
         states,
         interrupted: true,
         deletes_waiting: None,
         fatal: None,
     })));
+    assert!(app.quit);
+    // What the terminal shows after the TUI is gone (and the exit is non-zero).
+    let said = app.interrupted().unwrap();
+    assert!(
+        said.contains(&format!(
+            "30 of {} operations done",
+            thousands(total as u64)
+        )),
+        "{said}"
+    );
+    assert!(said.contains("resume with A"), "{said}");
+}
+
+#[test]
+fn q_again_while_stopping_quits_at_once() {
+    let (mut app, _) = confirmed();
+    partway(&mut app);
+    key(&mut app, KeyCode::Char('q'));
+    key(&mut app, KeyCode::Char('y'));
+    assert!(!app.quit);
+    assert!(key(&mut app, KeyCode::Char('q')).is_empty());
     assert!(app.quit);
 }
 
@@ -514,7 +561,7 @@ fn cutover_demo_applies_pauses_stops_and_resumes_in_a_terminal() {
     run.send("7");
     run.wait_for("B accept exact");
     run.send("A");
-    run.wait_for("press W (or :write)");
+    run.wait_for("press W (or :enable-writes)");
     run.send("B");
     run.wait_for("(y/n)");
     run.send("y");

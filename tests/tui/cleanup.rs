@@ -11,8 +11,9 @@ use cutover::fixture::demo::{load_demo, DEMO_IDENTITY_STORE_ID};
 use cutover::mapping::Status;
 use cutover::model::PrincipalType;
 use cutover::tui::app::{App, AppEvent, Effect};
-use cutover::tui::apply_screen::runner::{self as apply_runner, SessionWriter};
+use cutover::tui::apply_screen::runner as apply_runner;
 use cutover::tui::apply_screen::ApplyCommand;
+use cutover::tui::background::SessionWriter;
 use cutover::tui::cleanup_screen::{runner, CleanupCommand, Stage};
 use ratatui::crossterm::event::KeyCode;
 use std::path::Path;
@@ -105,7 +106,7 @@ fn before_any_apply_most_old_principals_still_hold_access_and_are_refused() {
     assert_eq!(s.candidates().len(), without);
     let text = screen(&app);
     assert!(text.contains("refused; i includes them"), "{text}");
-    assert!(text.contains("READ-ONLY: W (or :write)"), "{text}");
+    assert!(text.contains("READ-ONLY: W (or :enable-writes)"), "{text}");
     insta::assert_snapshot!(text);
 }
 
@@ -137,7 +138,7 @@ fn d_while_read_only_says_how_to_enable_writes() {
     assert!(key(&mut app, KeyCode::Char('d')).is_empty());
     assert_eq!(app.cleanup_screen().unwrap().stage, Stage::List);
     let message = app.message.clone().unwrap();
-    assert!(message.contains("press W (or :write)"), "{message}");
+    assert!(message.contains("press W (or :enable-writes)"), "{message}");
     insta::assert_snapshot!(screen(&app));
 }
 

@@ -12,7 +12,7 @@ use cutover::model::Snapshot;
 use cutover::model::{PrincipalId, PrincipalType};
 use cutover::plan::file::PlanFile;
 use cutover::plan::{plan, PlanOptions};
-use cutover::tui::app::{App, AppEvent, Effect, Mode};
+use cutover::tui::app::{App, AppEvent, Effect, Mode, Screen};
 use cutover::tui::migration::{ListFilter, MapMode, Migration, MigrationInputs};
 use cutover::tui::view;
 use pty::PtyRun;
@@ -161,7 +161,7 @@ fn assert_preview_matches_a_fresh_plan(app: &App) {
 fn the_mapping_screen_at_the_start() {
     let app = demo_app();
     let text = screen(&app, WIDTH, HEIGHT);
-    assert!(text.contains("MIGRATION"), "{text}");
+    assert!(text.contains("MAPPING · mapping in memory"), "{text}");
     assert!(text.contains("0/"), "nothing is mapped yet: {text}");
     insta::assert_snapshot!(text);
     assert_preview_matches_a_fresh_plan(&app);
@@ -580,24 +580,24 @@ fn retire_old_replans_with_deletes() {
 fn pane_7_opens_from_the_browse_panes_and_esc_goes_back() {
     let mut app = demo_app();
     key(&mut app, KeyCode::Esc);
-    assert!(!app.migration_shown);
+    assert_ne!(app.screen, Screen::Mapping);
     let browse = screen(&app, WIDTH, HEIGHT);
-    assert!(browse.contains(" 7 Migration "), "{browse}");
+    assert!(browse.contains(" 7 Mapping "), "{browse}");
     assert!(browse.contains("USER NAME"), "{browse}");
     key(&mut app, KeyCode::Char('7'));
-    assert!(app.migration_shown);
+    assert_eq!(app.screen, Screen::Mapping);
     key(&mut app, KeyCode::Char('2'));
-    assert!(!app.migration_shown);
+    assert_ne!(app.screen, Screen::Mapping);
     assert_eq!(app.pane_kind().title(), "Groups");
     key(&mut app, KeyCode::Char(':'));
     type_text(&mut app, "map");
     key(&mut app, KeyCode::Enter);
-    assert!(app.migration_shown);
+    assert_eq!(app.screen, Screen::Mapping);
 
     // Without a baseline there is no pane 7.
     let mut plain = settled_app(load_demo().current, WIDTH, HEIGHT);
     key(&mut plain, KeyCode::Char('7'));
-    assert!(!plain.migration_shown);
+    assert_ne!(plain.screen, Screen::Mapping);
     assert!(plain.message.clone().unwrap().contains("cutover map"));
 }
 
@@ -614,22 +614,27 @@ fn search_narrows_and_esc_clears_it() {
     assert_eq!(m(&app).visible.len(), found);
     key(&mut app, KeyCode::Esc);
     assert_eq!(m(&app).visible.len(), all);
-    assert!(app.migration_shown, "the first esc only clears the search");
+    assert_eq!(
+        app.screen,
+        Screen::Mapping,
+        "the first esc only clears the search"
+    );
 }
 
 #[test]
 fn help_lists_the_migration_keys() {
     let mut app = demo_app();
     key(&mut app, KeyCode::Char('?'));
-    assert_eq!(app.mode, Mode::Help);
+    assert!(app.help_shown());
     let text = screen(&app, WIDTH, HEIGHT);
     for binding in cutover::tui::keymap::MIGRATION_BINDINGS {
         assert!(text.contains(binding.help), "missing {}", binding.help);
     }
     insta::assert_snapshot!(text);
     key(&mut app, KeyCode::Esc);
+    assert!(!app.help_shown());
     assert_eq!(app.mode, Mode::Browse);
-    assert!(app.migration_shown);
+    assert_eq!(app.screen, Screen::Mapping);
 }
 
 #[test]

@@ -1,151 +1,80 @@
 //! Where the app meets the apply screen: the write mode, opening the screen from the changeset,
-//! its keys, and the runner's reports. Kept here so that `app.rs` only grows a few calls.
+//! carrying out what its keys ask (the keys themselves are in `state.rs`), and the runner's
+//! reports. Kept here so that `app.rs` only grows a few calls.
 
 use super::state::{ApplyScreen, Stage};
 use super::{view, ApplyCommand, ApplyTarget, Prepared};
 use crate::apply::{ApplyEvent, ApplyReport};
 use crate::backend::WriteStats;
-use crate::tui::app::{App, Effect, Mode};
-use crate::tui::keymap::{self, Action, ApplyAction, Scope};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::tui::app::{App, Overlay, Screen};
+use crate::tui::event::{Effect, KeyOutcome};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 impl App {
     /// The apply screen, when it is the one shown.
     pub fn apply_screen(&self) -> Option<&ApplyScreen> {
-        self.apply.screen.as_deref().filter(|_| self.apply.shown)
+        self.apply
+            .screen
+            .as_deref()
+            .filter(|_| self.screen == Screen::Apply)
     }
 
-    /// Keys for the writes question and the apply screen; `None`: not ours.
-    pub(crate) fn apply_key(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
-        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers == KeyModifiers::CONTROL;
-        if self.apply.confirming_writes {
-            match key.code {
-                _ if ctrl_c => return Some(self.request_quit()),
-                KeyCode::Char('y') | KeyCode::Char('Y') => {
-                    self.apply.confirming_writes = false;
-                    self.apply.writes_enabled = true;
-                    self.message = Some(
-                        "writes enabled for this session: A on the migration screen applies the changeset (after a summary and the typed instance id)"
-                            .to_owned(),
-                    );
-                }
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
-                    self.apply.confirming_writes = false;
-                    self.message = Some("still read-only: nothing can be written".to_owned());
-                }
-                _ => {}
-            }
-            return Some(Vec::new());
-        }
-        if self.mode != Mode::Browse || !self.apply.shown || self.apply.screen.is_none() {
-            return None;
-        }
-        if ctrl_c {
-            return Some(self.request_quit());
-        }
+    /// A key for the apply screen: its own handler decides, the app carries out the outcome.
+    pub(crate) fn on_apply_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
         self.fit_apply();
         let now = self.now;
-        let screen = self.apply.screen.as_deref_mut()?;
-        if screen.stage == Stage::Confirm {
-            match key.code {
-                KeyCode::Esc => {
-                    self.apply.screen = None;
-                    self.apply.shown = false;
-                    self.message = Some("apply cancelled: nothing was written".to_owned());
-                }
-                KeyCode::Enter => {
-                    if screen.typed.trim() == screen.instance_id {
-                        self.message = Some(format!("applying to {}", screen.instance_id));
-                        return Some(screen.start(now));
-                    }
-                    self.message = Some(format!(
-                        "not confirmed: \"{}\" is not the instance id {}; nothing was written",
-                        screen.typed.trim(),
-                        screen.instance_id
-                    ));
-                    screen.typed.clear();
-                }
-                KeyCode::Backspace => {
-                    screen.typed.pop();
-                }
-                KeyCode::Char(c) => screen.typed.push(c),
-                _ => {}
-            }
-            return Some(Vec::new());
-        }
-        let rows = screen.table_rows.max(1) as isize;
-        let action = keymap::action_for(key, Scope::Apply).or_else(|| {
-            // Not the command line: its pane commands would leave this screen half-shown.
-            keymap::action_for(key, Scope::Browse).filter(|a| matches!(a, Action::Quit))
-        });
-        let effects = match action {
-            Some(Action::Apply(ApplyAction::TogglePause)) if screen.running() => {
-                screen.paused = !screen.paused;
-                self.message = Some(if screen.paused {
-                    "paused: outstanding writes finish, no new ones start (space resumes)"
-                        .to_owned()
-                } else {
-                    "resumed".to_owned()
-                });
-                vec![Effect::Apply(ApplyCommand::Pause(screen.paused))]
-            }
-            Some(Action::Apply(ApplyAction::Stop)) if screen.running() && !screen.stopping => {
-                screen.stopping = true;
-                self.message = Some(format!(
-                    "stopping: no new writes; waiting for {} outstanding to finish",
-                    screen.tally.in_flight
-                ));
-                vec![Effect::Apply(ApplyCommand::Stop)]
-            }
-            Some(Action::Apply(ApplyAction::Follow)) => {
-                screen.follow = true;
-                Vec::new()
-            }
-            Some(Action::Apply(_)) => {
-                self.message = Some("nothing is running".to_owned());
-                Vec::new()
-            }
-            Some(Action::OpenApply) => {
-                if matches!(screen.stage, Stage::Finished | Stage::Refused { .. }) {
-                    self.apply.screen = None;
-                    return Some(self.open_apply());
-                }
-                Vec::new()
-            }
-            Some(Action::Up) => move_by(screen, -1),
-            Some(Action::Down) => move_by(screen, 1),
-            Some(Action::PageUp) => move_by(screen, -rows),
-            Some(Action::PageDown) => move_by(screen, rows),
-            Some(Action::Top) => move_by(screen, isize::MIN / 2),
-            Some(Action::Bottom) => move_by(screen, isize::MAX / 2),
-            Some(Action::Back) => {
-                if screen.stage == Stage::Preparing {
-                    self.apply.screen = None;
-                    self.message = Some("apply cancelled: nothing was written".to_owned());
-                } else if screen.running() {
-                    self.message = Some(
-                        "the apply keeps running (progress in the header): A returns to it"
-                            .to_owned(),
-                    );
-                }
-                self.apply.shown = false;
-                Vec::new()
-            }
-            Some(Action::Quit) => self.request_quit(),
-            Some(Action::ToggleHelp) => self.on_action(Action::ToggleHelp),
-            _ => Vec::new(),
+        let Some(screen) = self.apply.screen.as_deref_mut() else {
+            self.leave_to_mapping();
+            return Vec::new();
         };
-        Some(effects)
+        let outcome = screen.on_key(key, now);
+        if let Some(message) = screen.message.take() {
+            self.message = Some(message);
+        }
+        match outcome {
+            KeyOutcome::Handled(effects) => effects,
+            KeyOutcome::Global(action) => self.on_action(action),
+            KeyOutcome::Leave => {
+                self.leave_to_mapping();
+                Vec::new()
+            }
+            KeyOutcome::Close => {
+                self.apply.screen = None;
+                self.leave_to_mapping();
+                Vec::new()
+            }
+        }
     }
 
-    /// `W` or `:write`: asks before enabling writes for this session.
+    /// The enable-writes question: y enables, anything that says no closes it.
+    pub(crate) fn on_enable_writes_key(&mut self, key: &KeyEvent) {
+        match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => {
+                self.close_overlay(Overlay::EnableWrites);
+                self.apply.writes_enabled = true;
+                self.message = Some(
+                    "writes enabled for this session: A on the mapping screen applies the changeset (after a summary and the typed instance id)"
+                        .to_owned(),
+                );
+            }
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Char('q') | KeyCode::Esc => {
+                self.close_overlay(Overlay::EnableWrites);
+                self.message = Some("still read-only: nothing can be written".to_owned());
+            }
+            _ => {
+                self.message = Some("enable writes for this session? y or n".to_owned());
+            }
+        }
+    }
+
+    /// `W` or `:enable-writes`: asks before enabling writes for this session.
     pub(crate) fn ask_enable_writes(&mut self) {
         if self.apply.writes_enabled {
             self.message = Some("writes are already enabled for this session".to_owned());
         } else if let ApplyTarget::Unavailable(reason) = &self.apply.target {
             self.message = Some(format!("writes cannot be enabled here: {reason}"));
         } else {
-            self.apply.confirming_writes = true;
+            self.open_overlay(Overlay::EnableWrites);
         }
     }
 
@@ -153,13 +82,13 @@ impl App {
     pub(crate) fn open_apply(&mut self) -> Vec<Effect> {
         if let Some(screen) = &self.apply.screen {
             if !matches!(screen.stage, Stage::Finished | Stage::Refused { .. }) {
-                self.apply.shown = true;
+                self.screen = Screen::Apply;
                 return Vec::new();
             }
         }
         if !self.apply.writes_enabled {
             self.message = Some(
-                "read-only: press W (or :write) to enable writes for this session, then A opens the apply screen"
+                "read-only: press W (or :enable-writes) to enable writes for this session, then A opens the apply screen"
                     .to_owned(),
             );
             return Vec::new();
@@ -204,31 +133,13 @@ impl App {
             plan_path.clone(),
             plan.clone(),
         )));
-        self.apply.shown = true;
-        self.apply.quit_after = false;
+        self.screen = Screen::Apply;
         self.fit_apply();
         vec![Effect::Apply(ApplyCommand::Prepare {
             attempt,
             plan_path,
             plan: Box::new(plan),
         })]
-    }
-
-    /// Quitting while an apply runs stops it first: outstanding writes finish and are
-    /// journaled, then the app quits. Asking again quits at once (the journal resumes).
-    pub(crate) fn request_quit(&mut self) -> Vec<Effect> {
-        if !self.apply.running() || self.apply.quit_after {
-            self.quit = true;
-            return Vec::new();
-        }
-        self.apply.quit_after = true;
-        let screen = self.apply.screen.as_deref_mut().expect("running");
-        screen.stopping = true;
-        self.message = Some(format!(
-            "quitting once the {} outstanding writes finish (no new ones start); q again quits now, the journal resumes",
-            screen.tally.in_flight
-        ));
-        vec![Effect::Apply(ApplyCommand::Stop)]
     }
 
     pub(crate) fn on_apply_prepared(
@@ -274,9 +185,7 @@ impl App {
                 });
             }
         }
-        if self.apply.quit_after {
-            self.quit = true;
-        }
+        self.quit_if_runs_ended();
     }
 
     /// Tells the screen how many table rows fit at the current terminal size.
@@ -286,9 +195,4 @@ impl App {
             screen.table_rows = rows;
         }
     }
-}
-
-fn move_by(screen: &mut ApplyScreen, delta: isize) -> Vec<Effect> {
-    screen.move_selection(delta);
-    Vec::new()
 }

@@ -1,16 +1,17 @@
-//! The apply screen: from the migration screen's changeset, `A` writes the plan, reads its
+//! The apply screen: from the mapping screen's changeset, `A` writes the plan, reads its
 //! journal and the live state of the places it touches (drift), shows the summary, asks for
 //! the instance id to be typed, then runs the executor in a task and shows its progress.
 //!
-//! - [`state`]: [`ApplyScreen`] and how the runner's reports change it (pure).
-//! - [`hook`]: the `App` methods: write mode, keys, opening the screen, events.
+//! - [`state`]: [`ApplyScreen`] and how keys and the runner's reports change it (pure).
+//! - [`hook`]: the `App` methods: write mode, opening the screen, carrying out what its keys
+//!   ask, events.
 //! - [`view`]: draws it from `&App` only.
 //! - [`runner`]: the async side the TUI's runner calls: [`runner::prepare`] and
 //!   [`runner::start_apply`] (tests call them too), and [`runner::Session`], which keeps the
 //!   writer (the demo's simulation lives for the whole session, so a rerun resumes).
 //!
 //! Read-only is the default: nothing is written until the user enables writes for the session
-//! (`W` or `:write`, confirmed), and then only after the typed confirmation.
+//! (`W` or `:enable-writes`, confirmed), and then only after the typed confirmation.
 
 pub mod hook;
 pub mod runner;
@@ -23,7 +24,7 @@ use crate::apply::JournalState;
 use crate::plan::file::PlanFile;
 use std::path::PathBuf;
 
-/// Work for the runner (carried by [`Effect::Apply`](crate::tui::app::Effect)).
+/// Work for the runner (carried by [`Effect::Apply`](crate::tui::event::Effect)).
 #[derive(Debug, PartialEq, Eq)]
 pub enum ApplyCommand {
     /// Write the plan (or keep an identical one already there, so its journal resumes), read
@@ -71,16 +72,10 @@ pub enum ApplyTarget {
 pub struct ApplySession {
     /// Off until the user enables writes for this session.
     pub writes_enabled: bool,
-    /// The y/n question for enabling writes is open.
-    pub confirming_writes: bool,
     pub target: ApplyTarget,
     /// Where plans go when there is no mapping file (`$XDG_STATE_HOME/cutover`).
     pub state_dir: Option<PathBuf>,
     pub screen: Option<Box<ApplyScreen>>,
-    /// The apply screen is the one shown.
-    pub shown: bool,
-    /// Quit once the running apply has stopped (`q` while it runs).
-    pub quit_after: bool,
     attempts: u64,
 }
 
@@ -88,15 +83,12 @@ impl Default for ApplySession {
     fn default() -> Self {
         ApplySession {
             writes_enabled: false,
-            confirming_writes: false,
             target: ApplyTarget::Unavailable(
                 "this session shows a snapshot file: apply needs a live instance or cutover demo"
                     .to_owned(),
             ),
             state_dir: default_state_dir(),
             screen: None,
-            shown: false,
-            quit_after: false,
             attempts: 0,
         }
     }

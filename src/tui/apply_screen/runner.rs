@@ -3,14 +3,16 @@
 //! executor in a task whose events reach the app as [`AppEvent`]s.
 
 use super::{ApplyCommand, ApplyTarget, Prepared};
-use crate::apply::journal::{self, JournalState, JournalWriter};
-use crate::apply::{drift, execute, observe, ApplyOptions, Control, StartingPoint};
+use crate::apply::journal::{self, JournalWriter};
+use crate::apply::{execute, ApplyOptions, Control, StartingPoint};
 use crate::aws::{AwsBackend, LiveOptions};
 use crate::backend::sim_writer::{SimFaults, SimWriter};
 use crate::backend::Writer;
 use crate::plan::file::PlanFile;
-use crate::tui::app::AppEvent;
+use crate::tui::background::{BackgroundTask, SessionWriter};
+use crate::tui::event::AppEvent;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedSender};
@@ -78,37 +80,23 @@ pub async fn prepare<W: Writer>(
     if plan_reused {
         notes.push("the same plan as before: its journal is resumed".to_owned());
     }
-    let contents = journal::read(&journal_path).map_err(|e| e.to_string())?;
-    if contents.torn_tail {
+    let checked = crate::apply::prepare::prepare(writer, &plan, &journal_path)
+        .await
+        .map_err(|e| e.to_string())?;
+    if checked.prior.torn_tail {
         notes.push("the journal's last line was cut off (a run was killed while writing it): it is ignored and the operation checked against the instance".to_owned());
     }
-    let prior = JournalState::replay(
-        &journal_path,
-        &contents.records,
-        plan.body.operations.len(),
-        &plan.checksum,
-    )
-    .map_err(|e| e.to_string())?;
-    let observed = observe(writer, &plan)
-        .await
-        .map_err(|e| format!("cannot read the current assignments: {e}"))?;
-    let found = drift::check(&plan, &prior, &observed);
-    let blocking = found
-        .iter()
-        .filter(|d| d.changes_outcome.is_some())
-        .flat_map(|d| d.lines())
-        .collect();
     let prepared = Prepared {
         plan_path: plan_path.to_owned(),
         journal_path,
         plan_reused,
-        prior: prior.clone(),
-        drift: found.iter().flat_map(|d| d.lines()).collect(),
-        blocking,
+        prior: checked.prior.state.clone(),
+        drift: checked.drift.iter().flat_map(|d| d.lines()).collect(),
+        blocking: checked.blocking().flat_map(|d| d.lines()).collect(),
         notes,
         plan,
     };
-    Ok((prepared, StartingPoint { prior, observed }))
+    Ok((prepared, checked.starting_point()))
 }
 
 /// Runs the executor in a task: every [`crate::apply::ApplyEvent`] reaches `events` as
@@ -174,29 +162,6 @@ pub fn start_apply<W: Writer + 'static>(
     })
 }
 
-/// The writer a session applies with.
-#[derive(Clone)]
-enum Target {
-    /// The demo's simulation, created once per session: a rerun resumes against it.
-    Demo {
-        sim: Arc<SimWriter>,
-        fresh: Arc<std::sync::atomic::AtomicBool>,
-    },
-    Live(LiveOptions),
-    Unavailable(String),
-}
-
-/// The writer a session writes with, as other screens get it ([`Session::writer`]).
-#[derive(Clone)]
-pub enum SessionWriter {
-    /// The demo's simulation (the same one for the whole session).
-    Demo(Arc<SimWriter>),
-    /// A live instance: connect with these options.
-    Live(LiveOptions),
-    /// Nothing can be written: why.
-    Unavailable(String),
-}
-
 #[derive(Clone)]
 enum AnyWriter {
     Sim(Arc<SimWriter>),
@@ -213,10 +178,12 @@ struct Ready {
 
 /// The runner's apply state for one TUI session.
 pub struct Session {
-    target: Target,
+    writer: SessionWriter,
+    /// The demo's simulation starts afresh each session: the first prepare drops an earlier
+    /// session's journal.
+    fresh: Arc<AtomicBool>,
     ready: Arc<Mutex<Option<Ready>>>,
-    control: Option<Control>,
-    task: Option<JoinHandle<()>>,
+    run: BackgroundTask<Control>,
 }
 
 /// How the demo's simulation behaves: each write stays IN_PROGRESS for two polls, polled
@@ -241,51 +208,46 @@ impl Session {
     pub fn demo() -> Session {
         let current = crate::fixture::demo::load_demo().current;
         let (faults, _) = demo_options();
-        Session::with(Target::Demo {
-            sim: Arc::new(SimWriter::new(&current, faults)),
-            fresh: Arc::new(std::sync::atomic::AtomicBool::new(true)),
-        })
+        Session::with(SessionWriter::Demo(Arc::new(SimWriter::new(
+            &current, faults,
+        ))))
     }
 
     pub fn live(options: LiveOptions) -> Session {
-        Session::with(Target::Live(options))
+        Session::with(SessionWriter::Live(options))
     }
 
     pub fn unavailable(reason: impl Into<String>) -> Session {
-        Session::with(Target::Unavailable(reason.into()))
+        Session::with(SessionWriter::Unavailable(reason.into()))
     }
 
-    fn with(target: Target) -> Session {
+    fn with(writer: SessionWriter) -> Session {
         Session {
-            target,
+            writer,
+            fresh: Arc::new(AtomicBool::new(true)),
             ready: Arc::new(Mutex::new(None)),
-            control: None,
-            task: None,
+            run: BackgroundTask::default(),
         }
     }
 
     /// The writer of this session, shared with the cleanup screen: the demo's simulation is the
     /// one the apply screen writes to, so a cleanup sees what an apply did.
     pub fn writer(&self) -> SessionWriter {
-        match &self.target {
-            Target::Demo { sim, .. } => SessionWriter::Demo(sim.clone()),
-            Target::Live(options) => SessionWriter::Live(options.clone()),
-            Target::Unavailable(reason) => SessionWriter::Unavailable(reason.clone()),
-        }
+        self.writer.clone()
     }
 
     /// What the app may offer.
     pub fn app_target(&self) -> ApplyTarget {
-        match &self.target {
-            Target::Demo { .. } => ApplyTarget::Demo,
-            Target::Live(_) => ApplyTarget::Live,
-            Target::Unavailable(reason) => ApplyTarget::Unavailable(reason.clone()),
+        match &self.writer {
+            SessionWriter::Demo(_) => ApplyTarget::Demo,
+            SessionWriter::Live(_) => ApplyTarget::Live,
+            SessionWriter::Unavailable(reason) => ApplyTarget::Unavailable(reason.clone()),
         }
     }
 
     /// An apply task is running.
     pub fn running(&self) -> bool {
-        self.task.as_ref().is_some_and(|t| !t.is_finished())
+        self.run.running()
     }
 
     /// Carries out one command; results arrive on `events`.
@@ -298,15 +260,11 @@ impl Session {
             } => self.prepare(attempt, plan_path, *plan, events.clone()),
             ApplyCommand::Start => self.start(events.clone()),
             ApplyCommand::Pause(paused) => {
-                if let Some(control) = &self.control {
+                if let Some(control) = self.run.control() {
                     control.set_paused(paused);
                 }
             }
-            ApplyCommand::Stop => {
-                if let Some(control) = &self.control {
-                    control.stop();
-                }
-            }
+            ApplyCommand::Stop => self.run.stop(),
         }
     }
 
@@ -317,17 +275,17 @@ impl Session {
         plan: PlanFile,
         events: UnboundedSender<AppEvent>,
     ) {
-        let target = self.target.clone();
+        let target = self.writer.clone();
+        let fresh = self.fresh.clone();
         let slot = self.ready.clone();
         *slot.lock().unwrap_or_else(|e| e.into_inner()) = None;
         tokio::spawn(async move {
             let result = async {
                 let (writer, fresh) = match target {
-                    Target::Demo { sim, fresh } => (
-                        AnyWriter::Sim(sim),
-                        fresh.swap(false, std::sync::atomic::Ordering::SeqCst),
-                    ),
-                    Target::Live(options) => {
+                    SessionWriter::Demo(sim) => {
+                        (AnyWriter::Sim(sim), fresh.swap(false, Ordering::SeqCst))
+                    }
+                    SessionWriter::Live(options) => {
                         let backend = AwsBackend::connect(options)
                             .await
                             .map_err(|e| format!("cannot connect: {e}"))?;
@@ -340,7 +298,7 @@ impl Session {
                         }
                         (AnyWriter::Aws(Arc::new(backend)), false)
                     }
-                    Target::Unavailable(reason) => return Err(reason),
+                    SessionWriter::Unavailable(reason) => return Err(reason),
                 };
                 let (prepared, start) = match &writer {
                     AnyWriter::Sim(w) => prepare(&**w, &plan_path, plan, fresh).await?,
@@ -381,7 +339,7 @@ impl Session {
         }
         let control = Control::default();
         let plan = Arc::new(plan);
-        self.task = Some(match writer {
+        let task = match writer {
             AnyWriter::Sim(sim) => {
                 let (_, options) = demo_options();
                 start_apply(
@@ -403,16 +361,13 @@ impl Session {
                 control.clone(),
                 events,
             ),
-        });
-        self.control = Some(control);
+        };
+        self.run.started(control, task);
     }
 
     /// The TUI is closing: stop the apply (no new writes) and give the outstanding ones up to
     /// `grace` to finish and be journaled. What is cut short is settled by the next run.
     pub async fn shutdown(&mut self, grace: Duration) {
-        if let (Some(control), Some(task)) = (&self.control, self.task.take()) {
-            control.stop();
-            let _ = tokio::time::timeout(grace, task).await;
-        }
+        self.run.shutdown(grace).await;
     }
 }

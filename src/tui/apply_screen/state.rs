@@ -6,8 +6,12 @@ use crate::apply::{ApplyEvent, ApplyReport, OpState, OpStatus, Phase};
 use crate::backend::WriteStats;
 use crate::model::Action;
 use crate::plan::file::PlanFile;
-use crate::tui::app::Effect;
+use crate::tui::event::{Effect, KeyOutcome};
+use crate::tui::keymap::{self, Action as KeyAction, ApplyAction, Scope};
+use crate::tui::widgets::scroll_list::ScrollList;
+use crate::tui::widgets::typed_confirm::{self, Confirmation};
 use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::KeyEvent;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -110,6 +114,10 @@ pub struct ApplyScreen {
     /// Operations done when this run started: the rate counts this run's only.
     pub done_at_start: usize,
     pub paused: bool,
+    /// When the current pause began, and how long the run was paused before it: the rate and
+    /// the ETA count only the time spent running.
+    pub paused_since: Option<DateTime<Utc>>,
+    pub paused_for: chrono::TimeDelta,
     pub stopping: bool,
     pub stats_at_start: Option<WriteStats>,
     pub stats: Option<WriteStats>,
@@ -123,6 +131,8 @@ pub struct ApplyScreen {
     pub frontier: usize,
     /// Rows of the operations table that fit (set from the terminal size before each key).
     pub table_rows: usize,
+    /// What the last key did, for the footer (the app takes it).
+    pub message: Option<String>,
 }
 
 /// What the runner found before the confirmation, for the summary.
@@ -205,6 +215,8 @@ impl ApplyScreen {
             ended_at: None,
             done_at_start: 0,
             paused: false,
+            paused_since: None,
+            paused_for: chrono::TimeDelta::zero(),
             stopping: false,
             stats_at_start: None,
             stats: None,
@@ -214,6 +226,7 @@ impl ApplyScreen {
             follow: true,
             frontier: 0,
             table_rows: 10,
+            message: None,
             plan,
         };
         screen.rows = screen.plan.body.operations.iter().map(row_of).collect();
@@ -333,6 +346,8 @@ impl ApplyScreen {
         self.ended_at = None;
         self.done_at_start = self.tally.done();
         self.paused = false;
+        self.paused_since = None;
+        self.paused_for = chrono::TimeDelta::zero();
         self.stopping = false;
         self.typed.clear();
         vec![Effect::Apply(ApplyCommand::Start)]
@@ -384,7 +399,7 @@ impl ApplyScreen {
     /// The executor's report: it is what the journal says, so the rows take it.
     pub fn on_finished(&mut self, result: Result<ApplyReport, String>, now: DateTime<Utc>) {
         self.ended_at = Some(now);
-        self.paused = false;
+        self.set_paused(false, now);
         match result {
             Ok(report) => {
                 for (row, state) in self.rows.iter_mut().zip(&report.states) {
@@ -418,24 +433,147 @@ impl ApplyScreen {
         Some(self.stats?.calls - self.stats_at_start?.calls)
     }
 
-    /// Operations per second in this run so far, once there is something to measure.
-    pub fn rate(&self, now: DateTime<Utc>) -> Option<f64> {
+    /// Pauses or resumes the run at `now`, keeping count of the time spent paused.
+    pub fn set_paused(&mut self, paused: bool, now: DateTime<Utc>) {
+        match (paused, self.paused_since) {
+            (true, None) => self.paused_since = Some(now),
+            (false, Some(since)) => {
+                self.paused_for += (now - since).max(chrono::TimeDelta::zero());
+                self.paused_since = None;
+            }
+            _ => {}
+        }
+        self.paused = paused;
+    }
+
+    /// Seconds this run has spent running (not paused) up to `now`.
+    pub fn running_seconds(&self, now: DateTime<Utc>) -> Option<f64> {
         let started = self.started_at?;
         let until = self.ended_at.unwrap_or(now);
-        let seconds = (until - started).num_milliseconds() as f64 / 1000.0;
+        let paused = self.paused_for
+            + self
+                .paused_since
+                .map_or(chrono::TimeDelta::zero(), |s| until - s);
+        Some(((until - started) - paused).num_milliseconds().max(0) as f64 / 1000.0)
+    }
+
+    /// Operations per second in this run so far, over the time spent running, once there is
+    /// something to measure.
+    pub fn rate(&self, now: DateTime<Utc>) -> Option<f64> {
+        let seconds = self.running_seconds(now)?;
         let done = self.tally.done().saturating_sub(self.done_at_start);
         (seconds >= 0.5 && done > 0).then(|| done as f64 / seconds)
     }
 
     /// Seconds left at the current rate (failed, unknown and held-back operations are not
-    /// waited for).
+    /// waited for); none while paused.
     pub fn eta(&self, now: DateTime<Utc>) -> Option<f64> {
+        if self.paused {
+            return None;
+        }
         let rate = self.rate(now)?;
         let t = &self.tally;
         let left = self
             .total()
             .saturating_sub(t.done() + t.failed + t.unknown + t.held_back);
         Some(left as f64 / rate)
+    }
+
+    /// A key on the apply screen (the app has already handled Ctrl-C and its popups).
+    pub fn on_key(&mut self, key: &KeyEvent, now: DateTime<Utc>) -> KeyOutcome {
+        if self.stage == Stage::Confirm {
+            return self.on_confirm_key(key, now);
+        }
+        let rows = self.table_rows.max(1) as isize;
+        let action = keymap::action_for(key, Scope::Apply).or_else(|| {
+            // Not the command line: its pane commands would leave this screen half-shown.
+            keymap::action_for(key, Scope::Browse).filter(|a| matches!(a, KeyAction::Quit))
+        });
+        let effects = match action {
+            Some(KeyAction::Apply(ApplyAction::TogglePause)) if self.running() => {
+                self.set_paused(!self.paused, now);
+                self.message = Some(if self.paused {
+                    "paused: outstanding writes finish, no new ones start (space resumes)"
+                        .to_owned()
+                } else {
+                    "resumed".to_owned()
+                });
+                vec![Effect::Apply(ApplyCommand::Pause(self.paused))]
+            }
+            Some(KeyAction::Apply(ApplyAction::Stop)) if self.running() && !self.stopping => {
+                self.stopping = true;
+                self.message = Some(format!(
+                    "stopping: no new writes; waiting for {} outstanding to finish",
+                    self.tally.in_flight
+                ));
+                vec![Effect::Apply(ApplyCommand::Stop)]
+            }
+            Some(KeyAction::Apply(ApplyAction::Follow)) => {
+                self.follow = true;
+                Vec::new()
+            }
+            Some(KeyAction::Apply(_)) => {
+                self.message = Some("nothing is running".to_owned());
+                Vec::new()
+            }
+            Some(KeyAction::OpenApply) => {
+                if matches!(self.stage, Stage::Finished | Stage::Refused { .. }) {
+                    return KeyOutcome::Global(KeyAction::OpenApply);
+                }
+                Vec::new()
+            }
+            Some(KeyAction::Up) => self.moved(-1),
+            Some(KeyAction::Down) => self.moved(1),
+            Some(KeyAction::PageUp) => self.moved(-rows),
+            Some(KeyAction::PageDown) => self.moved(rows),
+            Some(KeyAction::Top) => self.moved(isize::MIN / 2),
+            Some(KeyAction::Bottom) => self.moved(isize::MAX / 2),
+            Some(KeyAction::Back) => {
+                if self.stage == Stage::Preparing {
+                    self.message = Some("apply cancelled: nothing was written".to_owned());
+                    return KeyOutcome::Close;
+                }
+                if self.running() {
+                    self.message = Some(
+                        "the apply keeps running (progress in the header): A returns to it"
+                            .to_owned(),
+                    );
+                }
+                return KeyOutcome::Leave;
+            }
+            Some(action @ (KeyAction::Quit | KeyAction::ToggleHelp)) => {
+                return KeyOutcome::Global(action)
+            }
+            _ => Vec::new(),
+        };
+        KeyOutcome::Handled(effects)
+    }
+
+    /// The typed confirmation: the instance id, then Enter.
+    fn on_confirm_key(&mut self, key: &KeyEvent, now: DateTime<Utc>) -> KeyOutcome {
+        match typed_confirm::on_key(&mut self.typed, key, &self.instance_id) {
+            Confirmation::Typing => {}
+            Confirmation::Cancelled => {
+                self.message = Some("apply cancelled: nothing was written".to_owned());
+                return KeyOutcome::Close;
+            }
+            Confirmation::Confirmed => {
+                self.message = Some(format!("applying to {}", self.instance_id));
+                return KeyOutcome::Handled(self.start(now));
+            }
+            Confirmation::Refused(typed) => {
+                self.message = Some(format!(
+                    "not confirmed: \"{typed}\" is not the instance id {}; nothing was written",
+                    self.instance_id
+                ));
+            }
+        }
+        KeyOutcome::Handled(Vec::new())
+    }
+
+    fn moved(&mut self, delta: isize) -> Vec<Effect> {
+        self.move_selection(delta);
+        Vec::new()
     }
 
     pub fn move_selection(&mut self, delta: isize) {
@@ -448,13 +586,55 @@ impl ApplyScreen {
             self.offset = self.follow_offset();
             self.selected = self.offset;
         }
-        let target = self.selected as isize + delta;
-        self.selected = target.clamp(0, self.rows.len() as isize - 1) as usize;
-        let height = self.table_rows.max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
+        let mut list = ScrollList {
+            selected: self.selected,
+            offset: self.offset,
+        };
+        list.move_by(delta, self.rows.len(), self.table_rows);
+        (self.selected, self.offset) = (list.selected, list.offset);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeDelta;
+
+    #[test]
+    fn the_rate_and_eta_leave_out_the_time_spent_paused() {
+        let org = crate::fixture::demo::load_demo();
+        let options = crate::plan::PlanOptions::default();
+        let changeset = crate::plan::plan(
+            &org.baseline,
+            &org.current,
+            &crate::mapping::Mapping::new(),
+            options,
+        );
+        let plan = PlanFile::new(
+            &changeset,
+            &org.baseline,
+            &org.current,
+            options,
+            None,
+            crate::fixture::captured_at(),
+        );
+        let mut screen = ApplyScreen::new(1, PathBuf::from("plan.json"), plan);
+        let t0: DateTime<Utc> = "2026-11-26T16:00:00Z".parse().unwrap();
+        screen.start(t0);
+        screen.tally.creates_done = 10;
+        let at = |s: i64| t0 + TimeDelta::seconds(s);
+        assert_eq!(screen.rate(at(10)), Some(1.0));
+        screen.set_paused(true, at(10));
+        assert_eq!(screen.eta(at(20)), None, "no ETA while paused");
+        assert_eq!(
+            screen.rate(at(40)),
+            Some(1.0),
+            "the pause does not lower the rate"
+        );
+        screen.set_paused(false, at(40));
+        screen.tally.creates_done = 20;
+        assert_eq!(screen.running_seconds(at(50)), Some(20.0));
+        assert_eq!(screen.rate(at(50)), Some(1.0));
+        assert!(screen.eta(at(50)).is_some());
     }
 }

@@ -3,11 +3,13 @@
 //! rate and ETA are arithmetic on it and the app's clock.
 
 use super::state::{ApplyScreen, OpRow, Stage};
-use crate::apply::{hint, OpState, OpStatus, Phase};
+use crate::apply::{hint, Next, OpState, OpStatus, Phase};
+use crate::humanize::thousands;
 use crate::model::Action;
 use crate::tui::app::{App, Mode};
-use crate::tui::keymap::{self, Action as KeyAction};
+use crate::tui::keymap;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::footer::Hints;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -63,8 +65,8 @@ pub fn mode_span(app: &App) -> Span<'static> {
         Some(screen) if screen.running() => Span::styled(
             format!(
                 "applying {}/{}{}",
-                screen.tally.done(),
-                screen.total(),
+                thousands(screen.tally.done()),
+                thousands(screen.total()),
                 if screen.paused { " (paused)" } else { "" }
             ),
             theme.alarm,
@@ -92,34 +94,16 @@ pub fn render_mode_right(app: &App, frame: &mut Frame, tabs: Rect, used: u16, fa
     }
 }
 
-/// Popups over any screen: the enable-writes question.
-pub fn render_overlays(app: &App, frame: &mut Frame) {
-    if !app.apply.confirming_writes {
-        return;
-    }
+/// The enable-writes question, over any screen.
+pub fn render_writes_question(app: &App, frame: &mut Frame) {
     let theme = Theme::new(app.no_color);
-    let area = frame.area();
-    let width = area.width.saturating_sub(4).min(76);
-    let height = 8.min(area.height);
-    let popup = Rect::new(
-        area.x + area.width.saturating_sub(width) / 2,
-        area.y + area.height.saturating_sub(height) / 2,
-        width,
-        height,
-    );
     let lines = vec![
         Line::styled("Enable writes for this session? (y/n)", theme.alarm),
         Line::raw(""),
-        Line::raw("Read-only is the default. With writes enabled, A on the migration screen can apply the changeset to the instance, after its summary and the typed instance id."),
+        Line::raw("Read-only is the default. With writes enabled, A on the mapping screen can apply the changeset to the instance, after its summary and the typed instance id."),
         Line::styled("Until you quit: the next session starts read-only again.", theme.dim),
     ];
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .block(Block::bordered().title(" Writes ")),
-        popup,
-    );
+    crate::tui::widgets::popup::render(frame, " Writes ", lines, 76, 8);
 }
 
 pub fn render(app: &App, screen: &ApplyScreen, frame: &mut Frame) {
@@ -151,9 +135,6 @@ pub fn render(app: &App, screen: &ApplyScreen, frame: &mut Frame) {
             render_footer(app, screen, frame, areas.footer, &theme);
         }
     }
-    if app.mode == Mode::Help {
-        render_help(frame, area, &theme);
-    }
 }
 
 fn file_name(path: &std::path::Path) -> String {
@@ -164,17 +145,19 @@ fn file_name(path: &std::path::Path) -> String {
 }
 
 fn render_header(app: &App, screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &Theme) {
+    // The safety marker first: at 80 columns the file names are what gets cut off.
     let line = Line::from(vec![
         Span::styled(" cutover ", theme.accent),
         Span::raw("· "),
         Span::styled("APPLY", theme.heading),
+        Span::raw(" "),
+        mode_span(app),
         Span::raw(format!(
-            " {} to {} · journal {} · ",
+            " · {} to {} · journal {}",
             file_name(&screen.plan_path),
             short_id(&screen.instance_id),
             file_name(&screen.journal_path)
         )),
-        mode_span(app),
     ]);
     frame.render_widget(line, area);
 }
@@ -186,10 +169,6 @@ fn short_id(id: &str) -> String {
     } else {
         id.to_owned()
     }
-}
-
-fn thousands(n: usize) -> String {
-    crate::humanize::thousands(n as u64)
 }
 
 fn render_summary(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -376,40 +355,53 @@ fn render_progress(
     }
     frame.render_widget(Line::from(counts), areas.counts);
 
-    let mut spans = vec![Span::raw(" ")];
-    match screen.rate(app.now) {
-        Some(rate) => spans.push(Span::raw(format!("{rate:.1} ops/s"))),
-        None => spans.push(Span::styled("– ops/s", theme.dim)),
-    }
-    spans.push(Span::raw(format!(" · {} in flight", t.in_flight)));
-    if let Some(throttles) = screen.throttles() {
-        spans.push(Span::raw(format!(" · {throttles} throttled (retried)")));
+    // What matters most first (the state, the time left, what went wrong), as the line is cut
+    // off at the right on a narrow terminal.
+    let mut parts: Vec<Span> = Vec::new();
+    if screen.running() {
+        if screen.stopping {
+            parts.push(Span::styled("STOPPING", theme.alarm));
+        } else if screen.paused {
+            parts.push(Span::styled("PAUSED (space resumes)", theme.alarm));
+        }
+        parts.push(match screen.eta(app.now) {
+            Some(eta) => Span::raw(format!("ETA {}", duration(eta))),
+            None if screen.paused => Span::styled("ETA – (paused)", theme.dim),
+            None => Span::styled("ETA –", theme.dim),
+        });
+    } else if let (Some(start), Some(end)) = (screen.started_at, screen.ended_at) {
+        parts.push(Span::raw(format!(
+            "took {}",
+            duration((end - start).num_milliseconds() as f64 / 1000.0)
+        )));
     }
     let failed_style = if t.failed > 0 {
         theme.alarm
     } else {
         Style::new()
     };
-    spans.push(Span::styled(
-        format!(" · {} failed", t.failed),
+    parts.push(Span::styled(
+        format!("{} failed", thousands(t.failed)),
         failed_style,
     ));
-    spans.push(Span::raw(format!(" · {} unknown", t.unknown)));
-    if screen.running() {
-        match screen.eta(app.now) {
-            Some(eta) => spans.push(Span::raw(format!(" · ETA {}", duration(eta)))),
-            None => spans.push(Span::styled(" · ETA –", theme.dim)),
-        }
-        if screen.stopping {
-            spans.push(Span::styled("   STOPPING", theme.alarm));
-        } else if screen.paused {
-            spans.push(Span::styled("   PAUSED (space resumes)", theme.alarm));
-        }
-    } else if let (Some(start), Some(end)) = (screen.started_at, screen.ended_at) {
-        spans.push(Span::raw(format!(
-            " · took {}",
-            duration((end - start).num_milliseconds() as f64 / 1000.0)
+    parts.push(Span::raw(format!("{} unknown", thousands(t.unknown))));
+    parts.push(match screen.rate(app.now) {
+        Some(rate) => Span::raw(format!("{rate:.1} ops/s")),
+        None => Span::styled("– ops/s", theme.dim),
+    });
+    parts.push(Span::raw(format!("{} in flight", t.in_flight)));
+    if let Some(throttles) = screen.throttles() {
+        parts.push(Span::raw(format!(
+            "{} throttled (retried)",
+            thousands(throttles)
         )));
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(" · "));
+        }
+        spans.push(part);
     }
     frame.render_widget(Line::from(spans), areas.rates);
 }
@@ -500,15 +492,7 @@ fn render_table(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &The
         "STATUS",
     ])
     .style(theme.heading);
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Length(4),
-        Constraint::Length(6),
-        Constraint::Length(22),
-        Constraint::Length(20),
-        Constraint::Length(32),
-        Constraint::Fill(1),
-    ];
+    let widths = column_widths(area.width);
     frame.render_widget(
         Table::new(rows, widths)
             .header(header)
@@ -526,6 +510,32 @@ fn render_table(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &The
             ))),
         area,
     );
+}
+
+/// The operations table's columns. The status always keeps room: on a narrow terminal the
+/// account, permission set and principal share what is left.
+fn column_widths(width: u16) -> [Constraint; 7] {
+    // Borders, the marker, the number, the action and the spaces between the seven columns.
+    let room = width.saturating_sub(2 + 1 + 4 + 6 + 6);
+    const WIDE: [u16; 3] = [22, 20, 32];
+    const STATUS: u16 = 16;
+    let [account, permission_set, principal] = if room >= WIDE.iter().sum::<u16>() + STATUS {
+        WIDE
+    } else {
+        let names = room.saturating_sub(STATUS);
+        let account = names * 3 / 10;
+        let permission_set = names * 3 / 10;
+        [account, permission_set, names - account - permission_set]
+    };
+    [
+        Constraint::Length(1),
+        Constraint::Length(4),
+        Constraint::Length(6),
+        Constraint::Length(account),
+        Constraint::Length(permission_set),
+        Constraint::Length(principal),
+        Constraint::Fill(1),
+    ]
 }
 
 fn failure_lines<'a>(screen: &'a ApplyScreen, theme: &Theme, limit: usize) -> Vec<Line<'a>> {
@@ -554,7 +564,7 @@ fn failure_lines<'a>(screen: &'a ApplyScreen, theme: &Theme, limit: usize) -> Ve
             theme.alarm,
         ));
         lines.push(Line::styled(
-            format!("    → {}", hint(code.as_deref(), message.as_deref())),
+            format!("    → {}", hint_line(code.as_deref(), message.as_deref())),
             theme.dim,
         ));
     }
@@ -641,78 +651,44 @@ fn render_report(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &Th
     );
 }
 
-fn short(action: KeyAction, help: &str) -> String {
-    match action {
-        KeyAction::Apply(keymap::ApplyAction::TogglePause) => "pause/resume".to_owned(),
-        KeyAction::Apply(keymap::ApplyAction::Stop) => "stop".to_owned(),
-        KeyAction::Down => "scroll".to_owned(),
-        KeyAction::Apply(keymap::ApplyAction::Follow) => "follow".to_owned(),
-        KeyAction::Back => "back (apply keeps running)".to_owned(),
-        _ => help.split(' ').next().unwrap_or("").to_owned(),
-    }
-}
-
 fn render_footer(app: &App, screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &Theme) {
     let line = if app.mode == Mode::Command {
-        Line::from(vec![
-            Span::styled(":", theme.accent),
-            Span::raw(app.input.clone()),
-            Span::styled("▏", theme.dim),
-        ])
-    } else if let Some(message) = &app.message {
-        Line::styled(message.clone(), theme.accent)
+        crate::tui::widgets::footer::command_line(&app.input, theme)
     } else {
-        let mut spans = Vec::new();
+        let mut hints = Hints::new();
         match screen.stage {
             Stage::Confirm => {
-                spans.push(Span::styled(" ⏎", theme.accent));
-                spans.push(Span::raw(" confirm "));
-                spans.push(Span::styled(" esc", theme.accent));
-                spans.push(Span::raw(" cancel "));
+                hints.push("⏎", "confirm").push("esc", "cancel");
             }
             Stage::Preparing => {
-                spans.push(Span::styled(" esc", theme.accent));
-                spans.push(Span::raw(" cancel "));
+                hints.push("esc", "cancel");
             }
             Stage::Refused { .. } | Stage::Finished => {
-                spans.push(Span::styled(" A", theme.accent));
-                spans.push(Span::raw(" run again "));
-                spans.push(Span::styled(" esc", theme.accent));
-                spans.push(Span::raw(" back "));
+                hints.push("A", "run again").push("esc", "back");
                 if screen.stage == Stage::Finished {
-                    spans.push(Span::styled(" j/k", theme.accent));
-                    spans.push(Span::raw(" scroll "));
+                    hints.push("j/k", "scroll");
                 }
             }
             Stage::Running => {
-                for b in keymap::APPLY_BINDINGS.iter().filter(|b| b.hint) {
-                    spans.push(Span::styled(format!(" {}", b.label), theme.accent));
-                    spans.push(Span::raw(format!(" {} ", short(b.action, b.help))));
-                }
+                hints.bindings(keymap::APPLY_BINDINGS);
             }
         }
         if screen.stage != Stage::Confirm {
-            spans.push(Span::styled(" ?", theme.accent));
-            spans.push(Span::raw(" help "));
-            spans.push(Span::styled(" q", theme.accent));
-            spans.push(Span::raw(" quit"));
+            hints.push("?", "help").push("q", "quit");
         }
-        Line::from(spans)
+        hints.line(area.width, theme)
     };
     frame.render_widget(line, area);
 }
 
-fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let app_wide = keymap::BINDINGS
-        .iter()
-        .filter(|b| matches!(b.action, KeyAction::ToggleHelp | KeyAction::Quit));
-    let bindings: Vec<&keymap::Binding> = keymap::APPLY_BINDINGS.iter().chain(app_wide).collect();
-    crate::tui::view::render_key_help(
-        frame,
-        area,
-        theme,
-        &bindings,
-        " Apply keys (q while running: stop, then quit · esc closes) ",
-        96,
-    );
+/// A failed write's hint, with what to do next in the TUI.
+fn hint_line(code: Option<&str>, message: Option<&str>) -> String {
+    let hint = hint(code, message);
+    let next = match hint.next {
+        Next::RunAgain => {
+            "then A runs the plan again (its journal resumes, failed writes are retried)"
+        }
+        Next::PlanAgain => "then plan again from the current state (restart cutover map)",
+    };
+    format!("{}; {next}", hint.remedy)
 }

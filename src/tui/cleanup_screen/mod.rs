@@ -5,7 +5,8 @@
 //! delete them in a task (four at a time, each journaled), the progress arriving as events.
 //!
 //! - [`state`]: [`CleanupScreen`] and how keys and the runner's reports change it (pure).
-//! - [`hook`]: the `App` methods: opening the screen, its keys, the runner's reports.
+//! - [`hook`]: the `App` methods: opening the screen, carrying out what its keys ask, the
+//!   runner's reports.
 //! - [`view`]: draws it from `&App` only.
 //! - [`runner`]: the async side: [`runner::select`], [`runner::start_deletes`] (tests call
 //!   them too) and [`runner::CleanupRunner`], which uses the apply session's writer.
@@ -22,7 +23,7 @@ use crate::mapping::Mapping;
 use crate::model::Snapshot;
 use std::path::PathBuf;
 
-/// Work for the runner (carried by [`Effect::Cleanup`](crate::tui::app::Effect)).
+/// Work for the runner (carried by [`Effect::Cleanup`](crate::tui::event::Effect)).
 #[derive(Debug, PartialEq, Eq)]
 pub enum CleanupCommand {
     /// Select the mapping's old principals in the session's current state (the demo: its
@@ -40,6 +41,8 @@ pub enum CleanupCommand {
         journal_path: PathBuf,
         candidates: Vec<Candidate>,
     },
+    /// No new deletes; the ones in flight finish and are journaled (quitting while it runs).
+    Stop,
 }
 
 /// What a select found.
@@ -59,8 +62,6 @@ pub struct Selected {
 #[derive(Default)]
 pub struct CleanupSession {
     pub screen: Option<Box<CleanupScreen>>,
-    /// The cleanup screen is the one shown.
-    pub shown: bool,
     attempts: u64,
 }
 

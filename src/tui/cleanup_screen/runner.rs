@@ -9,10 +9,10 @@ use crate::aws::AwsBackend;
 use crate::backend::Writer;
 use crate::mapping::Mapping;
 use crate::model::Snapshot;
-use crate::tui::app::AppEvent;
-use crate::tui::apply_screen::runner::SessionWriter;
+use crate::tui::background::{BackgroundTask, SessionWriter};
+use crate::tui::event::AppEvent;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
@@ -130,21 +130,19 @@ pub fn start_deletes<W: Writer + 'static>(
 /// The runner's cleanup state for one TUI session.
 pub struct CleanupRunner {
     writer: SessionWriter,
-    stop: Option<Arc<AtomicBool>>,
-    task: Option<JoinHandle<()>>,
+    run: BackgroundTask<Arc<AtomicBool>>,
 }
 
 impl CleanupRunner {
     pub fn new(writer: SessionWriter) -> CleanupRunner {
         CleanupRunner {
             writer,
-            stop: None,
-            task: None,
+            run: BackgroundTask::default(),
         }
     }
 
     pub fn running(&self) -> bool {
-        self.task.as_ref().is_some_and(|t| !t.is_finished())
+        self.run.running()
     }
 
     /// Carries out one command; results arrive on `events`.
@@ -167,6 +165,7 @@ impl CleanupRunner {
                     let _ = events.send(AppEvent::CleanupSelected { attempt, result });
                 });
             }
+            CleanupCommand::Stop => self.run.stop(),
             CleanupCommand::Delete {
                 attempt,
                 store,
@@ -181,40 +180,42 @@ impl CleanupRunner {
                     return;
                 }
                 let stop = Arc::new(AtomicBool::new(false));
-                self.stop = Some(stop.clone());
                 let events = events.clone();
-                self.task = Some(match self.writer.clone() {
+                let task = match self.writer.clone() {
                     SessionWriter::Demo(sim) => {
-                        start_deletes(sim, attempt, candidates, journal_path, stop, events)
+                        start_deletes(sim, attempt, candidates, journal_path, stop.clone(), events)
                     }
-                    SessionWriter::Live(options) => tokio::spawn(async move {
-                        let backend = match AwsBackend::connect(options).await {
-                            Ok(backend) => backend,
-                            Err(e) => {
+                    SessionWriter::Live(options) => tokio::spawn({
+                        let stop = stop.clone();
+                        async move {
+                            let backend = match AwsBackend::connect(options).await {
+                                Ok(backend) => backend,
+                                Err(e) => {
+                                    let _ = events.send(AppEvent::CleanupFinished {
+                                        attempt,
+                                        result: Err(format!("cannot connect: {e}")),
+                                    });
+                                    return;
+                                }
+                            };
+                            let reached = backend.instance().identity_store_id.clone();
+                            if reached != store {
                                 let _ = events.send(AppEvent::CleanupFinished {
-                                    attempt,
-                                    result: Err(format!("cannot connect: {e}")),
-                                });
-                                return;
-                            }
-                        };
-                        let reached = backend.instance().identity_store_id.clone();
-                        if reached != store {
-                            let _ = events.send(AppEvent::CleanupFinished {
                                 attempt,
                                 result: Err(format!("the principals are in identity store {store}, but the credentials and flags reach {reached}: nothing was deleted")),
                             });
-                            return;
+                                return;
+                            }
+                            run_deletes(
+                                &backend,
+                                attempt,
+                                &candidates,
+                                &journal_path,
+                                &stop,
+                                &events,
+                            )
+                            .await;
                         }
-                        run_deletes(
-                            &backend,
-                            attempt,
-                            &candidates,
-                            &journal_path,
-                            &stop,
-                            &events,
-                        )
-                        .await;
                     }),
                     SessionWriter::Unavailable(reason) => {
                         let _ = events.send(AppEvent::CleanupFinished {
@@ -223,7 +224,8 @@ impl CleanupRunner {
                         });
                         return;
                     }
-                });
+                };
+                self.run.started(stop, task);
             }
         }
     }
@@ -231,9 +233,6 @@ impl CleanupRunner {
     /// The TUI is closing: no new deletes; the ones in flight get up to `grace` to finish and
     /// be journaled.
     pub async fn shutdown(&mut self, grace: Duration) {
-        if let (Some(stop), Some(task)) = (&self.stop, self.task.take()) {
-            stop.store(true, Ordering::SeqCst);
-            let _ = tokio::time::timeout(grace, task).await;
-        }
+        self.run.shutdown(grace).await;
     }
 }

@@ -1,9 +1,16 @@
 //! The cleanup screen's state. Pure: keys and the runner's reports change it; nothing here
 //! awaits or touches a file.
 
-use super::Selected;
+use super::{CleanupCommand, Selected};
 use crate::apply::cleanup::{Candidate, DeleteReport, DeleteResult, Path};
+use crate::humanize::plural;
 use crate::model::PrincipalType;
+use crate::tui::event::{Effect, KeyOutcome};
+use crate::tui::keymap::{self, Action, CleanupAction, Scope};
+use crate::tui::widgets::scroll_list::ScrollList;
+use crate::tui::widgets::typed_confirm::{self, Confirmation};
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::KeyEvent;
 use std::path::PathBuf;
 
 /// How many of one principal's accesses the listing shows.
@@ -59,14 +66,16 @@ pub struct CleanupScreen {
     pub journal_path: Option<PathBuf>,
     /// The run's end: its report, or why it stopped early.
     pub outcome: Option<Result<DeleteReport, String>>,
+    /// What the last key did, for the footer (the app takes it).
+    pub message: Option<String>,
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
+/// What the cleanup screen's keys need to know of the session.
+pub struct KeyContext<'a> {
+    pub writes_enabled: bool,
+    /// Where the journal goes (the state directory, else beside the mapping file).
+    pub journal_dir: Option<&'a std::path::Path>,
+    pub now: DateTime<Utc>,
 }
 
 fn principal_line(candidate: &Candidate) -> String {
@@ -94,6 +103,7 @@ impl CleanupScreen {
             tally: DeleteReport::default(),
             journal_path: None,
             outcome: None,
+            message: None,
         }
     }
 
@@ -270,8 +280,110 @@ impl CleanupScreen {
     }
 
     pub fn scroll(&mut self, delta: isize) {
-        let max = self.scroll_len().saturating_sub(self.list_rows.max(1));
-        self.offset = (self.offset as isize + delta).clamp(0, max as isize) as usize;
+        let mut list = ScrollList {
+            selected: 0,
+            offset: self.offset,
+        };
+        list.scroll_by(delta, self.scroll_len(), self.list_rows);
+        self.offset = list.offset;
+    }
+
+    /// A key on the cleanup screen (the app has already handled Ctrl-C and its popups).
+    pub fn on_key(&mut self, key: &KeyEvent, context: KeyContext) -> KeyOutcome {
+        if self.stage == Stage::Confirm {
+            return self.on_confirm_key(key, context);
+        }
+        let rows = self.list_rows.max(1) as isize;
+        let action = keymap::action_for(key, Scope::Cleanup).or_else(|| {
+            keymap::action_for(key, Scope::Browse)
+                .filter(|a| matches!(a, Action::Quit | Action::ToggleHelp))
+        });
+        match action {
+            Some(Action::Cleanup(CleanupAction::ToggleInclude)) if self.stage == Stage::List => {
+                self.toggle_include();
+                self.message = Some(if self.include_with_access {
+                    format!(
+                        "included: the {} still holding access are deleted too; their assignments stay behind as orphans",
+                        self.with_access()
+                    )
+                } else {
+                    "only the old principals without access are deleted".to_owned()
+                });
+            }
+            Some(Action::Cleanup(CleanupAction::Delete)) if self.stage == Stage::List => {
+                let unknown = self.selected.as_ref().map_or(0, |s| s.access_unknown.len());
+                if !context.writes_enabled {
+                    self.message = Some("read-only: press W (or :enable-writes) to enable writes for this session, then d deletes (after the typed identity store id)".to_owned());
+                } else if unknown > 0 {
+                    self.message = Some("refused: parts of the state that decide who holds access could not be read (listed above); nothing is deleted".to_owned());
+                } else if self.candidates().is_empty() {
+                    self.message = Some("nothing to delete".to_owned());
+                } else {
+                    self.stage = Stage::Confirm;
+                    self.typed.clear();
+                }
+            }
+            Some(Action::Up) => self.scroll(-1),
+            Some(Action::Down) => self.scroll(1),
+            Some(Action::PageUp) => self.scroll(-rows),
+            Some(Action::PageDown) => self.scroll(rows),
+            Some(Action::Top) => self.scroll(isize::MIN / 2),
+            Some(Action::Bottom) => self.scroll(isize::MAX / 2),
+            Some(Action::Back) => {
+                if self.running() {
+                    self.message = Some(
+                        "the deletes keep running (progress in the header): C on the mapping screen returns"
+                            .to_owned(),
+                    );
+                    return KeyOutcome::Leave;
+                }
+                return KeyOutcome::Close;
+            }
+            Some(action @ (Action::EnableWrites | Action::Quit | Action::ToggleHelp)) => {
+                return KeyOutcome::Global(action)
+            }
+            _ => {}
+        }
+        KeyOutcome::Handled(Vec::new())
+    }
+
+    /// The typed confirmation: the identity store id, then Enter.
+    fn on_confirm_key(&mut self, key: &KeyEvent, context: KeyContext) -> KeyOutcome {
+        let store = self.store().to_owned();
+        match typed_confirm::on_key(&mut self.typed, key, &store) {
+            Confirmation::Typing => {}
+            Confirmation::Cancelled => {
+                self.stage = Stage::List;
+                self.message = Some("cleanup cancelled: nothing was deleted".to_owned());
+            }
+            Confirmation::Confirmed => {
+                let name = format!(
+                    "cleanup-{store}-{}.journal.jsonl",
+                    context.now.format("%Y%m%dT%H%M%SZ")
+                );
+                let journal_path = context
+                    .journal_dir
+                    .map_or_else(|| PathBuf::from(&name), |d| d.join(&name));
+                let candidates = self.start(journal_path.clone());
+                self.message = Some(format!(
+                    "deleting {} from {store}; journal {}",
+                    candidates.len(),
+                    journal_path.display()
+                ));
+                return KeyOutcome::Handled(vec![Effect::Cleanup(CleanupCommand::Delete {
+                    attempt: self.attempt,
+                    store,
+                    journal_path,
+                    candidates,
+                })]);
+            }
+            Confirmation::Refused(typed) => {
+                self.message = Some(format!(
+                    "not confirmed: \"{typed}\" is not the identity store id {store}; nothing was deleted"
+                ));
+            }
+        }
+        KeyOutcome::Handled(Vec::new())
     }
 
     /// The typed id matched: the run starts; returns what it deletes.

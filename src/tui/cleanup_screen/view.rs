@@ -3,9 +3,11 @@
 
 use super::state::{CleanupScreen, Stage, Tone};
 use crate::apply::cleanup::{Candidate, DeleteResult, SOURCE_REMINDER};
-use crate::tui::app::{App, Mode};
-use crate::tui::keymap::{self, Action as KeyAction};
+use crate::humanize::plural;
+use crate::tui::app::App;
+use crate::tui::keymap;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::footer::Hints;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -62,10 +64,7 @@ pub fn render(app: &App, screen: &CleanupScreen, frame: &mut Frame) {
     if screen.stage == Stage::Finished {
         render_report(screen, frame, areas.report, &theme);
     }
-    render_footer(app, screen, frame, areas.footer, &theme);
-    if app.mode == Mode::Help {
-        render_help(frame, area, &theme);
-    }
+    render_footer(screen, frame, areas.footer, &theme);
 }
 
 fn render_header(app: &App, screen: &CleanupScreen, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -99,14 +98,6 @@ fn render_header(app: &App, screen: &CleanupScreen, frame: &mut Frame, area: Rec
         ]),
         area,
     );
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 fn render_summary(app: &App, screen: &CleanupScreen, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -196,7 +187,7 @@ fn render_summary(app: &App, screen: &CleanupScreen, frame: &mut Frame, area: Re
             }
             if screen.stage == Stage::List && !app.apply.writes_enabled {
                 lines.push(Line::styled(
-                    "READ-ONLY: W (or :write) enables writes for this session; then d deletes, after the typed identity store id",
+                    "READ-ONLY: W (or :enable-writes) enables writes for this session; then d deletes, after the typed identity store id",
                     theme.dim,
                 ));
             }
@@ -374,64 +365,21 @@ fn render_report(screen: &CleanupScreen, frame: &mut Frame, area: Rect, theme: &
     );
 }
 
-fn render_footer(app: &App, screen: &CleanupScreen, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let line = if let Some(message) = &app.message {
-        Line::styled(message.clone(), theme.accent)
-    } else {
-        let mut spans = Vec::new();
-        match screen.stage {
-            Stage::Confirm => {
-                spans.push(Span::styled(" ⏎", theme.accent));
-                spans.push(Span::raw(" confirm "));
-                spans.push(Span::styled(" esc", theme.accent));
-                spans.push(Span::raw(" cancel "));
-            }
-            Stage::List => {
-                for b in keymap::CLEANUP_BINDINGS.iter().filter(|b| b.hint) {
-                    spans.push(Span::styled(format!(" {}", b.label), theme.accent));
-                    spans.push(Span::raw(format!(" {} ", short(b.action))));
-                }
-            }
-            _ => {
-                spans.push(Span::styled(" j/k", theme.accent));
-                spans.push(Span::raw(" scroll "));
-                spans.push(Span::styled(" esc", theme.accent));
-                spans.push(Span::raw(" back "));
-            }
+fn render_footer(screen: &CleanupScreen, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let mut hints = Hints::new();
+    match screen.stage {
+        Stage::Confirm => {
+            hints.push("⏎", "confirm").push("esc", "cancel");
         }
-        if screen.stage != Stage::Confirm {
-            spans.push(Span::styled(" ?", theme.accent));
-            spans.push(Span::raw(" help "));
-            spans.push(Span::styled(" q", theme.accent));
-            spans.push(Span::raw(" quit"));
+        Stage::List => {
+            hints.bindings(keymap::CLEANUP_BINDINGS);
         }
-        Line::from(spans)
-    };
-    frame.render_widget(line, area);
-}
-
-fn short(action: KeyAction) -> &'static str {
-    match action {
-        KeyAction::Cleanup(keymap::CleanupAction::ToggleInclude) => "include with access",
-        KeyAction::Cleanup(keymap::CleanupAction::Delete) => "delete",
-        KeyAction::EnableWrites => "enable writes",
-        KeyAction::Down => "scroll",
-        KeyAction::Back => "back",
-        _ => "",
+        _ => {
+            hints.push("j/k", "scroll").push("esc", "back");
+        }
     }
-}
-
-fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let app_wide = keymap::BINDINGS
-        .iter()
-        .filter(|b| matches!(b.action, KeyAction::ToggleHelp | KeyAction::Quit));
-    let bindings: Vec<&keymap::Binding> = keymap::CLEANUP_BINDINGS.iter().chain(app_wide).collect();
-    crate::tui::view::render_key_help(
-        frame,
-        area,
-        theme,
-        &bindings,
-        " Cleanup keys (esc closes) ",
-        100,
-    );
+    if screen.stage != Stage::Confirm {
+        hints.push("?", "help").push("q", "quit");
+    }
+    frame.render_widget(hints.line(area.width, theme), area);
 }

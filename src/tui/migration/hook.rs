@@ -1,10 +1,11 @@
-//! Where the app meets the migration screen: opening it, handing it keys and mouse events, and
+//! Where the app meets the mapping screen (the `migration` module): opening it, handing it keys and mouse events, and
 //! hearing that a write failed. Kept here so that `app.rs` only grows a few calls.
 
-use super::state::{KeyOutcome, Migration};
+use super::state::{KeyOutcome, MapMode, Migration};
 use super::view;
-use crate::tui::app::{App, Effect};
-use crate::tui::keymap::Action;
+use crate::tui::app::{App, Screen};
+use crate::tui::event::Effect;
+use crate::tui::keymap::{self, Action, Scope};
 use ratatui::crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Position;
 
@@ -12,22 +13,26 @@ impl App {
     /// Adds pane 7; `show` opens it at once (`cutover map`).
     pub fn set_migration(&mut self, migration: Migration, show: bool) {
         self.migration = Some(Box::new(migration));
-        self.migration_shown = show;
+        if show {
+            self.screen = Screen::Mapping;
+        }
         self.fit_migration();
     }
 
-    /// The migration screen, when it is the one shown.
+    /// The mapping screen, when it is the one shown.
     pub fn migration_screen(&self) -> Option<&Migration> {
-        self.migration.as_deref().filter(|_| self.migration_shown)
+        self.migration
+            .as_deref()
+            .filter(|_| self.screen == Screen::Mapping)
     }
 
     pub(crate) fn open_migration(&mut self) {
         if self.migration.is_some() {
-            self.migration_shown = true;
+            self.screen = Screen::Mapping;
             self.fit_migration();
         } else {
             self.message = Some(
-                "no migration here: open one with cutover map --baseline FILE (or cutover demo)"
+                "no mapping screen here: open one with cutover map --baseline FILE (or cutover demo)"
                     .to_owned(),
             );
         }
@@ -46,16 +51,23 @@ impl App {
         self.fit_migration();
         let now = self.now;
         let Some(m) = self.migration.as_deref_mut() else {
-            self.migration_shown = false;
+            self.screen = Screen::Browse;
             return Vec::new();
         };
         match m.on_key(&key, now) {
             KeyOutcome::Handled(effects) => {
                 self.message = m.message.take();
+                if effects.is_empty() && self.message.is_none() && matches!(m.mode, MapMode::Normal)
+                {
+                    // A key of another screen: say where it works.
+                    if keymap::action_for(&key, Scope::Migration).is_none() {
+                        self.message = keymap::where_it_works(&key, Scope::Migration);
+                    }
+                }
                 effects
             }
             KeyOutcome::Global(action) => self.on_action(action),
-            KeyOutcome::Leave => self.on_action(Action::GotoPane(self.pane)),
+            KeyOutcome::Leave | KeyOutcome::Close => self.on_action(Action::GotoPane(self.pane)),
         }
     }
 
@@ -69,11 +81,8 @@ impl App {
             MouseEventKind::ScrollUp => m.move_selection(-3),
             MouseEventKind::Down(MouseButton::Left) => {
                 let at = Position::new(mouse.column, mouse.row);
-                let areas = crate::tui::view::layout(
-                    self.size,
-                    crate::tui::view::loading_strip_height(self),
-                );
-                if let Some(pane) = areas.tab_at(at) {
+                let areas = self.areas();
+                if let Some(pane) = areas.tab_at(at, self.migration.is_some()) {
                     self.on_action(Action::GotoPane(pane));
                 }
             }

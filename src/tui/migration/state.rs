@@ -6,7 +6,7 @@ use crate::mapping::{Decision, Mapping, Status};
 use crate::model::{PrincipalId, PrincipalType, Snapshot};
 use crate::plan::file::{sha256, PlanFile};
 use crate::plan::{PlanOptions, Planner, RiskKind, Severity, Summary};
-use crate::tui::app::Effect;
+use crate::tui::event::Effect;
 use crate::tui::filter::Query;
 use crate::tui::keymap::{self, Action, MapAction, Scope};
 use chrono::{DateTime, Utc};
@@ -62,7 +62,7 @@ pub struct Engines<'s> {
 self_cell::self_cell!(
     struct Cell {
         owner: Snapshots,
-        // The suggester is another branch's work: no promise about its variance.
+        // The suggester borrows the snapshots through interior types that are not covariant.
         #[not_covariant]
         dependent: Engines,
     }
@@ -204,14 +204,7 @@ pub enum MapMode {
     Confirm(Vec<ExactMatch>),
 }
 
-/// What a key did, for the app.
-pub enum KeyOutcome {
-    Handled(Vec<Effect>),
-    /// A key of the whole app (quit, help, command line, another pane).
-    Global(Action),
-    /// Back to the browse panes.
-    Leave,
-}
+pub use crate::tui::event::KeyOutcome;
 
 pub struct Migration {
     cell: Cell,
@@ -1276,21 +1269,7 @@ fn snake_case(name: &str) -> String {
     out
 }
 
-fn clamp_add(current: usize, delta: isize, len: usize) -> usize {
-    let target = current as isize + delta;
-    target.clamp(0, len.saturating_sub(1) as isize) as usize
-}
-
-/// The smallest scroll change that keeps `selected` within a window of `height` rows.
-pub fn scroll_into_view(selected: usize, offset: usize, height: usize) -> usize {
-    if selected < offset {
-        selected
-    } else if selected >= offset + height {
-        selected + 1 - height
-    } else {
-        offset
-    }
-}
+pub use crate::tui::widgets::scroll_list::{clamp_add, scroll_into_view};
 
 #[cfg(test)]
 mod tests {

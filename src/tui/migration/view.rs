@@ -3,12 +3,14 @@
 //! confirm and help popups. Nothing here changes state or does I/O.
 
 use super::state::{scroll_into_view, Focus, GroupMembers, MapMode, Migration, OpsLine, Picker};
+use crate::humanize::thousands;
 use crate::mapping::Status;
 use crate::model::PrincipalType;
 use crate::tui::app::{App, Mode};
 use crate::tui::keymap::{self, Action, MapAction};
-use crate::tui::panes::PaneKind;
+use crate::tui::layout::{tab_labels, MAPPING_TAB};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::footer::Hints;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -93,12 +95,11 @@ pub fn render(app: &App, m: &Migration, frame: &mut Frame) {
     let areas = layout(frame.area());
     render_header(m, frame, areas.header, &theme);
     render_tabs(frame, areas.tabs, &theme);
-    let tabs_width = PaneKind::ALL
+    let tabs_width = tab_labels(areas.tabs.width, true)
         .iter()
-        .enumerate()
-        .map(|(i, kind)| format!(" {} {} ", i + 1, kind.title()).chars().count() as u16)
+        .map(|l| l.chars().count() as u16)
         .sum::<u16>()
-        + " 7 Migration ".len() as u16;
+        + MAPPING_TAB.len() as u16;
     crate::tui::apply_screen::view::render_mode_right(
         app,
         frame,
@@ -115,9 +116,6 @@ pub fn render(app: &App, m: &Migration, frame: &mut Frame) {
         MapMode::Confirm(matches) => render_confirm(matches.len(), frame, frame.area(), &theme),
         MapMode::Normal | MapMode::Search => {}
     }
-    if app.mode == Mode::Help {
-        render_help(frame, frame.area(), &theme);
-    }
 }
 
 fn percent(part: usize, whole: usize) -> String {
@@ -125,10 +123,6 @@ fn percent(part: usize, whole: usize) -> String {
     (part * 100)
         .checked_div(whole)
         .map_or_else(|| "–".to_owned(), |p| format!("{p}%"))
-}
-
-fn thousands(n: usize) -> String {
-    crate::humanize::thousands(n as u64)
 }
 
 fn render_header(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -155,26 +149,28 @@ fn render_header(m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme) {
             Span::styled(format!("mapping {name} ({state})"), style)
         }
     };
+    // Whether the mapping is saved comes before the snapshots' labels, which a narrow
+    // terminal cuts off.
     let line = Line::from(vec![
         Span::styled(" cutover ", theme.accent),
         Span::raw("· "),
-        Span::styled("MIGRATION", theme.heading),
+        Span::styled("MAPPING", theme.heading),
+        Span::raw(" · "),
+        mapping,
         Span::raw(format!(
-            " · baseline {} → current {} · ",
+            " · baseline {} → current {}",
             m.baseline_label, m.current_label
         )),
-        mapping,
     ]);
     frame.render_widget(line, area);
 }
 
 fn render_tabs(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let mut spans: Vec<Span> = PaneKind::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, kind)| Span::raw(format!(" {} {} ", i + 1, kind.title())))
+    let mut spans: Vec<Span> = tab_labels(area.width, true)
+        .into_iter()
+        .map(Span::raw)
         .collect();
-    spans.push(Span::styled(" 7 Migration ", theme.selected));
+    spans.push(Span::styled(MAPPING_TAB, theme.selected));
     frame.render_widget(Line::from(spans), area);
 }
 
@@ -633,48 +629,44 @@ fn render_preview(m: &Migration, frame: &mut Frame, area: Rect, wide: bool, them
     frame.render_widget(Paragraph::new(right), right_area);
 }
 
-fn hint_text(action: Action, m: &Migration) -> String {
-    match action {
-        Action::Map(MapAction::Accept) => "accept".to_owned(),
-        Action::Map(MapAction::Pick) => "pick any".to_owned(),
-        Action::Map(MapAction::NoSuccessor) => "no successor".to_owned(),
-        Action::Map(MapAction::Unmap) => "unmap".to_owned(),
-        Action::Map(MapAction::AcceptExact) => format!("accept exact ({})", m.pending_exact()),
-        Action::Map(MapAction::CycleFilter) => "filter".to_owned(),
-        Action::StartFilter => "search".to_owned(),
-        Action::Map(MapAction::WritePlan) => "write plan".to_owned(),
-        Action::Map(MapAction::ToggleRetireOld) => "retire old".to_owned(),
-        Action::OpenApply => "apply".to_owned(),
-        _ => String::new(),
+/// A footer hint: the binding's short label, with the count for bulk accept.
+fn hint_text(binding: &keymap::Binding, m: &Migration) -> String {
+    match binding.action {
+        Action::Map(MapAction::AcceptExact) => format!("{} ({})", binding.short, m.pending_exact()),
+        _ => binding.short.to_owned(),
     }
 }
 
 fn render_footer(app: &App, m: &Migration, frame: &mut Frame, area: Rect, theme: &Theme) {
     let line = if app.mode == Mode::Command {
-        Line::from(vec![
-            Span::styled(":", theme.accent),
-            Span::raw(app.input.clone()),
-            Span::styled("▏", theme.dim),
-        ])
+        crate::tui::widgets::footer::command_line(&app.input, theme)
     } else if matches!(m.mode, MapMode::Search) {
         Line::from(vec![
             Span::styled("/", theme.accent),
             Span::raw(m.query.clone()),
             Span::styled("▏  ⏎ keep · esc clear", theme.dim),
         ])
-    } else if let Some(message) = &app.message {
-        Line::styled(message.clone(), theme.accent)
     } else {
-        let mut spans = Vec::new();
-        for b in keymap::MIGRATION_BINDINGS.iter().filter(|b| b.hint) {
-            spans.push(Span::styled(format!(" {}", b.label), theme.accent));
-            spans.push(Span::raw(format!(" {} ", hint_text(b.action, m))));
+        // Most needed first: a narrow terminal leaves out the hints at the end (? lists all).
+        let order = |b: &&keymap::Binding| match b.action {
+            Action::Map(MapAction::Accept) => 0,
+            Action::Map(MapAction::NoSuccessor) => 1,
+            Action::Map(MapAction::Pick) => 2,
+            Action::Map(MapAction::WritePlan) => 3,
+            Action::OpenApply => 4,
+            _ => 5,
+        };
+        let mut bindings: Vec<&keymap::Binding> = keymap::MIGRATION_BINDINGS
+            .iter()
+            .filter(|b| b.hint)
+            .collect();
+        bindings.sort_by_key(order);
+        let mut hints = Hints::new();
+        for b in bindings {
+            hints.push(b.label, hint_text(b, m));
         }
-        spans.push(Span::styled(" ?", theme.accent));
-        spans.push(Span::raw(" help "));
-        spans.push(Span::styled(" q", theme.accent));
-        spans.push(Span::raw(" quit"));
-        Line::from(spans)
+        hints.push("?", "help").push("q", "quit");
+        hints.line(area.width, theme)
     };
     frame.render_widget(line, area);
 }
@@ -759,24 +751,5 @@ fn render_confirm(count: usize, frame: &mut Frame, area: Rect, theme: &Theme) {
             .wrap(Wrap { trim: true })
             .block(Block::bordered().title(" Bulk accept ")),
         popup,
-    );
-}
-
-fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let app_wide = keymap::BINDINGS.iter().filter(|b| {
-        matches!(
-            b.action,
-            Action::ToggleHelp | Action::Quit | Action::StartCommand
-        )
-    });
-    let bindings: Vec<&keymap::Binding> =
-        keymap::MIGRATION_BINDINGS.iter().chain(app_wide).collect();
-    crate::tui::view::render_key_help(
-        frame,
-        area,
-        theme,
-        &bindings,
-        " Migration keys (1-6 browse panes · esc closes) ",
-        96,
     );
 }

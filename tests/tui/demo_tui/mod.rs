@@ -4,7 +4,7 @@
 use cutover::fixture::demo::load_demo;
 use cutover::mapping::Mapping;
 use cutover::plan::PlanOptions;
-use cutover::tui::app::{App, AppEvent, Effect};
+use cutover::tui::app::{App, AppEvent, Effect, Overlay};
 use cutover::tui::apply_screen::ApplyTarget;
 use cutover::tui::migration::{Migration, MigrationInputs};
 use cutover::tui::view;
@@ -66,7 +66,7 @@ pub fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
 
 pub fn enable_writes(app: &mut App) {
     key(app, KeyCode::Char('W'));
-    assert!(app.apply.confirming_writes);
+    assert_eq!(app.overlays, vec![Overlay::EnableWrites]);
     key(app, KeyCode::Char('y'));
     assert!(app.apply.writes_enabled);
 }
