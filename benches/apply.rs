@@ -173,6 +173,7 @@ async fn run(args: Args, moto: String) {
     let options = PlanOptions {
         retire_old: true,
         allow_role_deletion: true,
+        ..PlanOptions::default()
     };
     let changeset = plan::plan(&baseline, &current, &mapping, options);
     let plan = PlanFile::new(

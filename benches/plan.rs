@@ -62,6 +62,7 @@ fn main() {
     let options = PlanOptions {
         retire_old: true,
         allow_role_deletion: false,
+        ..PlanOptions::default()
     };
 
     let started = Instant::now();

@@ -16,6 +16,7 @@ pub mod doctor;
 pub mod fixture;
 pub mod fsio;
 pub mod humanize;
+pub mod inventory;
 pub mod lock;
 pub mod mapping;
 pub mod model;

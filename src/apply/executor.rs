@@ -130,6 +130,8 @@ pub enum ApplyEvent {
 pub enum ApplyError {
     #[error(transparent)]
     Journal(#[from] JournalError),
+    #[error("{0} operations name a permission set the plan creates and that is not created yet: the permission-set operations run first (`cutover apply` does this)")]
+    PermissionSetsPending(usize),
 }
 
 /// How a run ended.
@@ -209,6 +211,10 @@ pub async fn execute<W: Writer>(
     control: &Control,
     events: Option<mpsc::UnboundedSender<ApplyEvent>>,
 ) -> Result<ApplyReport, ApplyError> {
+    let waiting = plan.waiting_for_permission_sets(&std::collections::BTreeMap::new());
+    if waiting > 0 {
+        return Err(ApplyError::PermissionSetsPending(waiting));
+    }
     let StartingPoint { prior, observed } = start;
     let run_number = prior.runs.saturating_add(1);
     journal.append(&Record::RunStarted {

@@ -6,7 +6,7 @@
 //! (AWS accepted it; the request id), `outcome`. A crash between them leaves an operation
 //! *unknown*, which the next run settles against AWS before doing anything else.
 
-use crate::model::{Action, PrincipalType};
+use crate::model::{Action, PermissionSetArn, PrincipalType};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
@@ -78,6 +78,37 @@ pub enum Record {
         held_back: usize,
         not_started: usize,
     },
+    /// A permission-set operation (`ps_op`, 1-based among the plan's permission-set
+    /// operations) is about to be sent.
+    PermissionSetIntent {
+        at: DateTime<Utc>,
+        ps_op: u32,
+        name: String,
+    },
+    /// AWS accepted it: the created permission set's ARN, or the provisioning's request id.
+    PermissionSetRequested {
+        at: DateTime<Utc>,
+        ps_op: u32,
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        permission_set_arn: Option<PermissionSetArn>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    PermissionSetOutcome {
+        at: DateTime<Utc>,
+        ps_op: u32,
+        name: String,
+        status: OpStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        permission_set_arn: Option<PermissionSetArn>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
     /// `cutover cleanup` deleted a user or group, or tried to (its own journal; `apply` never
     /// writes or reads this record).
     PrincipalDeleted {
@@ -140,7 +171,10 @@ impl Record {
             | Record::RunEnded { .. }
             | Record::PrincipalDeleted { .. }
             | Record::DirectoryRun { .. }
-            | Record::DirectoryStep { .. } => None,
+            | Record::DirectoryStep { .. }
+            | Record::PermissionSetIntent { .. }
+            | Record::PermissionSetRequested { .. }
+            | Record::PermissionSetOutcome { .. } => None,
         }
     }
 }
@@ -385,7 +419,10 @@ impl JournalState {
                 | Record::RunEnded { .. }
                 | Record::PrincipalDeleted { .. }
                 | Record::DirectoryRun { .. }
-                | Record::DirectoryStep { .. } => unreachable!(),
+                | Record::DirectoryStep { .. }
+                | Record::PermissionSetIntent { .. }
+                | Record::PermissionSetRequested { .. }
+                | Record::PermissionSetOutcome { .. } => unreachable!(),
             };
         }
         Ok(state)

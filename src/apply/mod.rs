@@ -8,6 +8,7 @@ pub mod drift;
 pub mod executor;
 pub mod hints;
 pub mod journal;
+pub mod permission_sets;
 pub mod prepare;
 pub mod verify;
 

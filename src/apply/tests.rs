@@ -65,6 +65,7 @@ fn retire() -> PlanOptions {
     PlanOptions {
         retire_old: true,
         allow_role_deletion: false,
+        ..PlanOptions::default()
     }
 }
 
@@ -361,6 +362,7 @@ async fn killed_at_random_points_and_resumed_it_converges_without_repeating_a_wr
         PlanOptions {
             retire_old: true,
             allow_role_deletion: true,
+            ..PlanOptions::default()
         },
     );
     let sim = SimWriter::new(

@@ -8,7 +8,9 @@
 
 use crate::humanize::plural;
 use crate::model::*;
-use crate::plan::file::{Kind, PlanFile, PlannedOperation};
+use crate::plan::file::{
+    Kind, PermissionSetKind, PermissionSetOperation, PlanFile, PlannedOperation,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
@@ -57,9 +59,19 @@ pub struct ProvisioningChange {
     pub gained: Vec<AccountChange>,
 }
 
+/// A permission-set operation whose effect is not in the loaded state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemainingPermissionSet<'p> {
+    pub op: &'p PermissionSetOperation,
+    /// Why, for a human: not there, another definition (the fields), not provisioned.
+    pub reason: String,
+}
+
 /// What `verify` found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verification<'p> {
+    /// Permission-set operations not in effect, in plan order.
+    pub permission_sets: Vec<RemainingPermissionSet<'p>>,
     pub operations: usize,
     /// In plan order.
     pub remaining: Vec<Remaining<'p>>,
@@ -71,7 +83,7 @@ pub struct Verification<'p> {
 impl Verification<'_> {
     /// Nothing is left to do.
     pub fn reached(&self) -> bool {
-        self.remaining.is_empty()
+        self.remaining.is_empty() && self.permission_sets.is_empty()
     }
 
     pub fn held_back(&self) -> usize {
@@ -86,7 +98,29 @@ impl Verification<'_> {
 
     fn render_raw(&self, plan_path: &str) -> String {
         let mut out = String::new();
-        if self.reached() {
+        if !self.permission_sets.is_empty() {
+            let _ = writeln!(
+                out,
+                "{} permission-set operation{} not in effect yet:",
+                self.permission_sets.len(),
+                plural(self.permission_sets.len())
+            );
+            for remaining in &self.permission_sets {
+                let _ = writeln!(
+                    out,
+                    "    P{:<4} {}",
+                    remaining.op.id,
+                    crate::text::inert(&remaining.reason)
+                );
+            }
+            out.push('\n');
+        }
+        if self.remaining.is_empty() && !self.permission_sets.is_empty() {
+            let _ = writeln!(
+                out,
+                "Every assignment operation is in effect; run `cutover apply {plan_path}` again for the permission sets."
+            );
+        } else if self.reached() {
             let _ = writeln!(
                 out,
                 "The plan's target is reached: all {} operations are in effect.",
@@ -247,6 +281,25 @@ pub fn verify<'p>(plan: &'p PlanFile, now: &Snapshot) -> Result<Verification<'p>
             loaded_store: now.instance.identity_store_id.clone(),
         });
     }
+    // A permission set the plan creates is found by its name (unique in an instance).
+    let now_by_name: HashMap<&str, &PermissionSet> = now
+        .permission_sets
+        .iter()
+        .map(|p| (p.name.as_str(), p))
+        .collect();
+    let created: HashMap<&PermissionSetArn, &PermissionSetArn> = plan
+        .permission_set_creations()
+        .filter_map(|op| {
+            now_by_name
+                .get(op.name.as_str())
+                .map(|p| (&op.baseline_arn, &p.permission_set_arn))
+        })
+        .collect();
+    let permission_sets = body
+        .permission_set_operations
+        .iter()
+        .filter_map(|op| permission_set_remaining(op, now_by_name.get(op.name.as_str()).copied()))
+        .collect();
     let existing: HashSet<Assignment> = now
         .account_assignments
         .iter()
@@ -267,7 +320,12 @@ pub fn verify<'p>(plan: &'p PlanFile, now: &Snapshot) -> Result<Verification<'p>
         .filter_map(|op| {
             // A plan read by `PlanFile::from_json` has only well-formed operations; one that is
             // not cannot be in effect either.
-            let assignment = op.assignment().ok()?;
+            let mut assignment = op.assignment().ok()?;
+            if let Assignment::Account(a) = &mut assignment {
+                if let Some(arn) = created.get(&a.permission_set_arn) {
+                    a.permission_set_arn = (*arn).clone();
+                }
+            }
             let present = existing.contains(&assignment);
             let done = match op.action {
                 Action::Create => present,
@@ -316,11 +374,55 @@ pub fn verify<'p>(plan: &'p PlanFile, now: &Snapshot) -> Result<Verification<'p>
         .collect();
 
     Ok(Verification {
+        permission_sets,
         operations: body.operations.len(),
         remaining,
         provisioning: provisioning_changes(plan, now),
         allow_role_deletion: body.options.allow_role_deletion,
     })
+}
+
+/// Why a permission-set operation is not in effect in `found` (the loaded permission set of its
+/// name), or `None` when it is.
+fn permission_set_remaining<'p>(
+    op: &'p PermissionSetOperation,
+    found: Option<&PermissionSet>,
+) -> Option<RemainingPermissionSet<'p>> {
+    let reason = match (op.kind, found, &op.definition, &op.account_id) {
+        (_, None, _, _) => format!("permission set {} does not exist", op.name),
+        (PermissionSetKind::CreatePermissionSet, Some(found), Some(planned), _) => {
+            let differences =
+                crate::model::definition::differences(planned, &PermissionSetDefinition::of(found));
+            if differences.is_empty() {
+                return None;
+            }
+            format!(
+                "permission set {} differs from the plan's definition in {}",
+                op.name,
+                differences
+                    .iter()
+                    .map(|d| d.field.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        (PermissionSetKind::ProvisionPermissionSet, Some(found), _, Some(account)) => {
+            if found.provisioned_account_ids.contains(account) {
+                return None;
+            }
+            format!(
+                "permission set {} is not provisioned to {}",
+                op.name,
+                op.account_name
+                    .as_deref()
+                    .map(|n| format!("{n} ({account})"))
+                    .unwrap_or_else(|| account.to_string())
+            )
+        }
+        // `PlanFile::from_json` refuses operations without their fields.
+        _ => return None,
+    };
+    Some(RemainingPermissionSet { op, reason })
 }
 
 fn provisioning_changes(plan: &PlanFile, now: &Snapshot) -> Vec<ProvisioningChange> {
@@ -453,6 +555,7 @@ mod tests {
         let options = PlanOptions {
             retire_old: true,
             allow_role_deletion,
+            ..PlanOptions::default()
         };
         let changeset = plan::plan(&org.baseline, &org.current, &mapping(), options);
         PlanFile::new(
@@ -555,6 +658,7 @@ mod tests {
         let options = PlanOptions {
             retire_old: true,
             allow_role_deletion: false,
+            ..PlanOptions::default()
         };
         let changeset = plan::plan(&org.baseline, &org.current, &mapping, options);
         let plan = PlanFile::new(

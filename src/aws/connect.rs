@@ -30,6 +30,9 @@ pub struct LiveOptions {
     /// Replaces the SDK's HTTP client. For tests of paths the emulator lacks, with the SDK's
     /// own test clients; `None` in the product.
     pub http_client: Option<aws_sdk_ssoadmin::config::SharedHttpClient>,
+    /// Replaces the standard credential chain (tests that act as several emulated accounts at
+    /// once, where environment variables would be shared); `None` in the product.
+    pub credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
 }
 
 impl Default for LiveOptions {
@@ -46,6 +49,7 @@ impl Default for LiveOptions {
             max_in_flight: 16,
             retry: RetryPolicy::default(),
             http_client: None,
+            credentials: None,
         }
     }
 }
@@ -121,6 +125,9 @@ pub async fn sdk_config(options: &LiveOptions) -> SdkConfig {
     }
     if let Some(client) = &options.http_client {
         loader = loader.http_client(client.clone());
+    }
+    if let Some(credentials) = &options.credentials {
+        loader = loader.credentials_provider(credentials.clone());
     }
     loader.load().await
 }

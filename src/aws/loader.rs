@@ -380,7 +380,9 @@ impl<'a> Loader<'a> {
         })
     }
 
-    async fn list_permission_set_arns(&self) -> Result<Vec<PermissionSetArn>, BackendError> {
+    pub(super) async fn list_permission_set_arns(
+        &self,
+    ) -> Result<Vec<PermissionSetArn>, BackendError> {
         let client = &self.clients.sso_admin;
         let instance = &self.instance.instance_arn;
         let arns: Vec<PermissionSetArn> = list_pages(
@@ -436,7 +438,7 @@ impl<'a> Loader<'a> {
     }
 
     /// One permission set's full definition: six reads, issued together.
-    async fn describe_permission_set(
+    pub(super) async fn describe_permission_set(
         &self,
         arn: &PermissionSetArn,
     ) -> Result<PermissionSet, BackendError> {

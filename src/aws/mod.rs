@@ -5,9 +5,11 @@ pub mod connect;
 mod convert;
 mod directory;
 pub mod doctor;
+pub mod inventory;
 mod listing;
 pub mod loader;
 pub mod pacing;
+mod permission_set_writer;
 pub mod seed;
 mod writer;
 

@@ -6,12 +6,16 @@ mod error;
 mod progress;
 pub mod sim;
 pub mod sim_directory;
+pub mod sim_permission_sets;
 pub mod sim_writer;
 pub mod write;
 
 pub use error::BackendError;
 pub use progress::{LoadUpdate, ProgressEvent, ProgressSink, Stage};
-pub use write::{Started, WriteError, WriteErrorKind, WriteStats, WriteStatus, Writer};
+pub use write::{
+    PermissionSetWriter, Provisioning, Started, WriteError, WriteErrorKind, WriteStats,
+    WriteStatus, Writer,
+};
 
 use crate::model::Snapshot;
 use std::future::Future;

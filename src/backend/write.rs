@@ -7,7 +7,10 @@
 //! Implemented by the AWS backend and by the in-memory simulation (demo, dry runs, executor
 //! tests); the executor (`crate::apply`) is written against this trait only.
 
-use crate::model::{Action, Assignment, Place, Principal, PrincipalType};
+use crate::model::{
+    AccountId, Action, Assignment, DefinitionPart, PermissionSetArn, PermissionSetDefinition,
+    Place, Principal, PrincipalType,
+};
 use std::future::Future;
 
 /// A write that was accepted.
@@ -89,4 +92,51 @@ pub trait Writer: Send + Sync {
     ) -> impl Future<Output = Result<(), WriteError>> + Send;
 
     fn stats(&self) -> WriteStats;
+}
+
+/// A ProvisionPermissionSet that was accepted: AWS answers a status at once, and a request id
+/// to ask again while it is IN_PROGRESS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provisioning {
+    pub request_id: Option<String>,
+    pub status: WriteStatus,
+}
+
+/// The permission-set writes of a plan that carries permission sets into another instance.
+/// At most three ProvisionPermissionSet calls may run at once (an AWS limit); the executor
+/// keeps to it, implementations need not.
+pub trait PermissionSetWriter: Send + Sync {
+    /// The permission set of this name in the instance (names are unique in an instance), with
+    /// its ARN and full definition.
+    fn find_permission_set(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<(PermissionSetArn, PermissionSetDefinition)>, WriteError>>
+           + Send;
+
+    /// CreatePermissionSet with the name, description, session duration, relay state and tags.
+    fn create_permission_set(
+        &self,
+        definition: &PermissionSetDefinition,
+    ) -> impl Future<Output = Result<PermissionSetArn, WriteError>> + Send;
+
+    /// Adds one part of a definition to a permission set.
+    fn add_to_permission_set(
+        &self,
+        permission_set_arn: &PermissionSetArn,
+        part: &DefinitionPart,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+
+    /// ProvisionPermissionSet to one account.
+    fn provision(
+        &self,
+        permission_set_arn: &PermissionSetArn,
+        account_id: &AccountId,
+    ) -> impl Future<Output = Result<Provisioning, WriteError>> + Send;
+
+    /// DescribePermissionSetProvisioningStatus.
+    fn provisioning_status(
+        &self,
+        request_id: &str,
+    ) -> impl Future<Output = Result<WriteStatus, WriteError>> + Send;
 }

@@ -9,6 +9,7 @@
 use super::LiveArgs;
 use crate::apply::drift;
 use crate::apply::journal::{self, JournalState, JournalWriter, OpState, OpStatus};
+use crate::apply::permission_sets::{self, PermissionSetOptions, PermissionSetState};
 use crate::apply::{self, hint, ApplyEvent, ApplyOptions, ApplyReport, Control, Next, Phase};
 use crate::aws::AwsBackend;
 use crate::backend::Writer;
@@ -88,6 +89,8 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
             "note: the journal's last line was cut off (the previous run was killed while writing it); it is ignored and the operation is checked against AWS"
         );
     }
+    let permission_sets_prior = permission_sets::read(&journal_path, &plan)?;
+    let permission_sets_pending = !permission_sets_prior.all_done();
     let total = plan.body.operations.len();
     let done_before = prior
         .state
@@ -95,7 +98,8 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         .iter()
         .filter(|s| **s == OpState::Done)
         .count();
-    if total > 0 && done_before == total {
+    let has_operations = total > 0 || !plan.body.permission_set_operations.is_empty();
+    if has_operations && done_before == total && !permission_sets_pending {
         crate::outln!(
             "Nothing to do: all {total} operations are done (journal {}). Check the result with `cutover verify {}`.",
             journal_path.display(),
@@ -103,7 +107,7 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         );
         return Ok(Outcome::Complete);
     }
-    if total == 0 {
+    if !has_operations {
         crate::outln!(
             "The plan has no operations: the target was already reached when it was made."
         );
@@ -120,11 +124,14 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         );
     }
 
+    // Assignment operations on a permission set this plan creates name it by its baseline ARN
+    // until the creation is journaled; their places are read once it exists.
+    let mut resolved = plan.resolved(&permission_sets_prior.created);
     crate::errln!(
         "Reading the {} places the plan touches…",
-        plan.body.fingerprint.touched.len()
+        resolved.body.fingerprint.touched.len()
     );
-    let checked = apply::prepare::check(&*backend, &plan, prior)
+    let mut checked = apply::prepare::check(&*backend, &resolved, prior)
         .await
         .map_err(|e| anyhow::anyhow!("cannot read the current assignments: {e}"))?;
     let drift = &checked.drift;
@@ -176,6 +183,35 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
             stopper.stop();
         }
     });
+    let mut writer = JournalWriter::open_locked(&journal_path, lock)?;
+    let started = Instant::now();
+    let calls_before = backend.stats();
+    if permission_sets_pending {
+        let state = run_permission_sets(
+            &backend,
+            &plan,
+            &mut writer,
+            permission_sets_prior,
+            &options,
+            &control,
+        )
+        .await?;
+        if !state.all_done() {
+            print_permission_set_failures(&plan, &state, &args.plan, &journal_path);
+            return Ok(Outcome::Incomplete);
+        }
+        resolved = plan.resolved(&state.created);
+        let mut unread = resolved.clone();
+        unread.body.fingerprint.touched.retain(|t| {
+            t.place()
+                .is_some_and(|p| !checked.observed.contains_key(&p))
+        });
+        let fresh = apply::observe(&*backend, &unread)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read the current assignments: {e}"))?;
+        checked.observed.extend(fresh);
+    }
+    let plan = resolved;
     let (events, receiver) = mpsc::unbounded_channel();
     let display = spawn_progress(
         receiver,
@@ -184,9 +220,6 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
         std::io::stderr().is_terminal(),
         backend.clone(),
     );
-    let mut writer = JournalWriter::open_locked(&journal_path, lock)?;
-    let started = Instant::now();
-    let calls_before = backend.stats();
     let report = apply::execute(
         &*backend,
         &plan,
@@ -215,8 +248,110 @@ pub async fn run(live: &LiveArgs, args: ApplyArgs) -> Result<Outcome> {
     })
 }
 
+/// The permission-set phase, one line per outcome on stderr.
+async fn run_permission_sets(
+    backend: &Arc<AwsBackend>,
+    plan: &PlanFile,
+    writer: &mut JournalWriter,
+    prior: PermissionSetState,
+    options: &ApplyOptions,
+    control: &Control,
+) -> Result<PermissionSetState> {
+    let ops = &plan.body.permission_set_operations;
+    crate::errln!(
+        "Creating {} permission set{} and provisioning them ({} operation{} not done yet)…",
+        plan.body.summary.permission_sets_created,
+        if plan.body.summary.permission_sets_created == 1 {
+            ""
+        } else {
+            "s"
+        },
+        ops.len() - prior.done(),
+        if ops.len() - prior.done() == 1 {
+            ""
+        } else {
+            "s"
+        },
+    );
+    let report = |event: permission_sets::PermissionSetEvent| {
+        if let Some(op) = ops.get(event.ps_op as usize - 1) {
+            crate::errln!("  {}", permission_set_line(op, &event.state));
+        }
+    };
+    let options = PermissionSetOptions {
+        max_in_flight: options.max_in_flight,
+        poll_budget: options.poll_budget,
+        poll_interval: options.poll_interval,
+    };
+    Ok(permission_sets::run(&**backend, plan, writer, prior, &options, control, &report).await?)
+}
+
+/// One line about a permission-set operation and where it stands.
+fn permission_set_line(op: &crate::plan::file::PermissionSetOperation, state: &OpState) -> String {
+    let name = crate::text::inert(&op.name);
+    let what = match &op.account_id {
+        None => format!("create permission set {name}"),
+        Some(account) => format!(
+            "provision {name} to {}",
+            op.account_name
+                .as_deref()
+                .map(|n| format!("{} ({account})", crate::text::inert(n)))
+                .unwrap_or_else(|| account.to_string())
+        ),
+    };
+    match state {
+        OpState::Done => format!("P{} {what}: done", op.id),
+        OpState::Failed { code, message } => format!(
+            "P{} {what}: FAILED {}{}",
+            op.id,
+            code.as_deref()
+                .map(|c| format!("{c}: "))
+                .unwrap_or_default(),
+            crate::text::inert(message.as_deref().unwrap_or(""))
+        ),
+        OpState::Unknown { .. } => format!(
+            "P{} {what}: unknown (still running); the next run asks again",
+            op.id
+        ),
+        OpState::NotStarted | OpState::HeldBack => format!("P{} {what}: not started", op.id),
+    }
+}
+
+fn print_permission_set_failures(
+    plan: &PlanFile,
+    state: &PermissionSetState,
+    plan_path: &Path,
+    journal: &Path,
+) {
+    let ops = &plan.body.permission_set_operations;
+    crate::outln!(
+        "{} of {} permission-set operations done; no assignment was written: assignments run only once every permission set is created and provisioned.",
+        state.done(),
+        ops.len()
+    );
+    for (op, op_state) in ops.iter().zip(&state.ops) {
+        if *op_state != OpState::Done {
+            crate::outln!("  {}", permission_set_line(op, op_state));
+        }
+    }
+    crate::outln!(
+        "Resume with `cutover apply {}` (journal {}): it finds what an earlier run created by name and never creates a permission set twice.",
+        plan_path.display(),
+        journal.display()
+    );
+}
+
 fn print_summary(plan: &PlanFile, prior: &JournalState, journal: &Path, instance: &str) {
     let body = &plan.body;
+    if !body.permission_set_operations.is_empty() {
+        crate::outln!(
+            "First create {} permission set{} and provision {} (account, permission set) pair{} (at most 3 provisionings at once).",
+            body.summary.permission_sets_created,
+            if body.summary.permission_sets_created == 1 { "" } else { "s" },
+            body.summary.provisionings,
+            if body.summary.provisionings == 1 { "" } else { "s" },
+        );
+    }
     crate::outln!(
         "Apply {} creates, then {} deletes to {} ({}).",
         crate::humanize::thousands(body.summary.creates as u64),

@@ -11,6 +11,7 @@ mod doctor;
 mod export;
 mod generated;
 mod iam_policy;
+mod instances;
 pub mod logging;
 mod map;
 pub mod out;
@@ -95,6 +96,13 @@ pub enum Command {
     Directory(bulk::DirectoryCommand),
     /// Check what the identity source provisioned against a CSV of expected users and groups: exit 1 when anything is missing (read-only).
     ProvisioningCheck(bulk::CheckArgs),
+    /// Every Identity Center instance of the organization (the organization instance and member
+    /// accounts' account instances), with counts and applications; unreadable accounts listed
+    /// with the reason (read-only).
+    Instances(instances::InstancesArgs),
+    /// People present in several instances (matched by email, case-insensitive, and by user
+    /// name), where each copy is and whether it still holds access (read-only).
+    Duplicates(instances::DuplicatesArgs),
     /// Developer tools: synthetic organizations for tests, demos and benchmarks.
     #[command(subcommand)]
     Dev(dev::DevCommand),
@@ -199,6 +207,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Some(Command::Suggest(args)) => suggest::run(&cli.live, args).await,
         Some(Command::Verify(args)) => verify::run(&cli.live, args).await,
         Some(Command::Cleanup(args)) => cleanup::run(&cli.live, args).await,
+        Some(Command::Instances(args)) => instances::instances(&cli.live, args).await,
+        Some(Command::Duplicates(args)) => instances::duplicates(&cli.live, args).await,
         Some(Command::Dev(command)) => dev::run(&cli.live, command).await,
         Some(Command::IamPolicy(args)) => iam_policy::run(args),
         Some(Command::Completions(args)) => write_stdout(&String::from_utf8_lossy(

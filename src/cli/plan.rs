@@ -39,6 +39,18 @@ pub struct PlanArgs {
     #[arg(long)]
     pub allow_role_deletion: bool,
 
+    /// Also create the baseline's permission sets that the current instance lacks (another
+    /// instance, or a Region move), before any assignment that needs them. A permission set of
+    /// the same name is never overwritten: where its definition differs, the plan lists a risk
+    /// per field.
+    #[arg(long)]
+    pub create_permission_sets: bool,
+
+    /// A CSV mapping old account ids to new ones (old_account_id,new_account_id[,note]), for a
+    /// move to an instance in another organization.
+    #[arg(long, value_name = "FILE")]
+    pub account_map: Option<PathBuf>,
+
     /// Where to write the plan (mode 0600, replaced atomically).
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
@@ -90,12 +102,25 @@ pub async fn run(live: &LiveArgs, args: PlanArgs) -> Result<()> {
     warn_incomplete("baseline", &baseline);
     let mapping = mapping::file::parse(&mapping_text, &baseline, &current)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.mapping.display()))?;
+    let account_map = match &args.account_map {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the account map {}", path.display()))?;
+            Some(
+                mapping::accounts::parse(&text, &baseline, &current)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+            )
+        }
+        None => None,
+    };
 
     let options = PlanOptions {
         retire_old: args.retire_old,
         allow_role_deletion: args.allow_role_deletion,
+        create_permission_sets: args.create_permission_sets,
     };
-    let changeset = plan::plan(&baseline, &current, &mapping, options);
+    let changeset =
+        plan::plan_with_accounts(&baseline, &current, &mapping, options, account_map.as_ref());
     let plan = PlanFile::new(
         &changeset,
         &baseline,

@@ -43,9 +43,22 @@ pub async fn run(live: &LiveArgs, args: VerifyArgs) -> Result<()> {
     let _ = super::out::stdout(&report);
     if !verification.reached() {
         bail!(
-            "the plan's target is not reached: {} of {} operations are not in effect",
+            "the plan's target is not reached: {} of {} operations are not in effect{}",
             verification.remaining.len(),
-            verification.operations
+            verification.operations,
+            if verification.permission_sets.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", nor {} permission-set operation{}",
+                    verification.permission_sets.len(),
+                    if verification.permission_sets.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
+                )
+            }
         );
     }
     Ok(())

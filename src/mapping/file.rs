@@ -37,24 +37,33 @@ pub struct Problem {
 
 impl fmt::Display for MappingFileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let count = self.problems.len();
-        writeln!(
-            f,
-            "the mapping file has {count} problem{}; fix {} and load it again:",
-            if count == 1 { "" } else { "s" },
-            if count == 1 { "it" } else { "them" }
-        )?;
-        for problem in self.problems.iter().take(MAX_LISTED_PROBLEMS) {
-            match problem.line {
-                Some(line) => writeln!(f, "  line {line}: {}", Inert(&problem.message))?,
-                None => writeln!(f, "  {}", Inert(&problem.message))?,
-            }
-        }
-        if count > MAX_LISTED_PROBLEMS {
-            writeln!(f, "  … and {} more", count - MAX_LISTED_PROBLEMS)?;
-        }
-        Ok(())
+        write_problems(f, "the mapping file", &self.problems)
     }
+}
+
+/// Every problem of a CSV input file with its line, at most [`MAX_LISTED_PROBLEMS`] of them.
+pub(super) fn write_problems(
+    f: &mut fmt::Formatter<'_>,
+    what: &str,
+    problems: &[Problem],
+) -> fmt::Result {
+    let count = problems.len();
+    writeln!(
+        f,
+        "{what} has {count} problem{}; fix {} and load it again:",
+        if count == 1 { "" } else { "s" },
+        if count == 1 { "it" } else { "them" }
+    )?;
+    for problem in problems.iter().take(MAX_LISTED_PROBLEMS) {
+        match problem.line {
+            Some(line) => writeln!(f, "  line {line}: {}", Inert(&problem.message))?,
+            None => writeln!(f, "  {}", Inert(&problem.message))?,
+        }
+    }
+    if count > MAX_LISTED_PROBLEMS {
+        writeln!(f, "  … and {} more", count - MAX_LISTED_PROBLEMS)?;
+    }
+    Ok(())
 }
 
 impl std::error::Error for MappingFileError {}

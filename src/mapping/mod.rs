@@ -4,6 +4,7 @@
 //! Pure: no AWS, no terminal. [`mod@file`] reads and writes the CSV form, [`suggest`] ranks
 //! candidates for the admin to accept.
 
+pub mod accounts;
 pub mod file;
 pub mod history;
 pub mod log;

@@ -15,7 +15,44 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+/// The format of a plan without permission-set operations (and of every plan before them).
 pub const PLAN_FORMAT: &str = "cutover.plan.v1";
+/// The format of a plan with permission-set operations: a cutover that knows only v1 refuses it
+/// instead of writing assignments that name permission sets it never created.
+pub const PLAN_FORMAT_V2: &str = "cutover.plan.v2";
+
+/// What a permission-set operation does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PermissionSetKind {
+    /// CreatePermissionSet with the definition, then its policies, boundary and tags.
+    CreatePermissionSet,
+    /// ProvisionPermissionSet to one account (its IAM role is created there).
+    ProvisionPermissionSet,
+}
+
+/// One permission-set operation; they all run before the first assignment operation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionSetOperation {
+    /// 1-based position among the permission-set operations; the journal refers to them by it.
+    pub id: u32,
+    pub kind: PermissionSetKind,
+    /// The permission set's name: unique in an instance, so `apply` and `verify` find the
+    /// created permission set by it.
+    pub name: String,
+    /// The permission set's ARN in the baseline. Assignment operations on the permission set
+    /// name this ARN; `apply` replaces it with the ARN the creation returned.
+    pub baseline_arn: PermissionSetArn,
+    /// Create only: everything the permission set is made of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<PermissionSetDefinition>,
+    /// Provision only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<AccountId>,
+    /// For humans; never read back as data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -167,6 +204,11 @@ impl PlannedOperation {
 pub struct PlanSummary {
     pub creates: usize,
     pub deletes: usize,
+    /// Permission sets created and provisionings (absent from plans without them).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub permission_sets_created: usize,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub provisionings: usize,
     pub high_risks: usize,
     pub medium_risks: usize,
     pub info: usize,
@@ -197,8 +239,16 @@ pub struct PlanBody {
     pub options: PlanOptions,
     pub fingerprint: Fingerprint,
     pub summary: PlanSummary,
+    /// Run before `operations` (format v2 only; absent from v1 plans, so their checksum is
+    /// unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permission_set_operations: Vec<PermissionSetOperation>,
     pub operations: Vec<PlannedOperation>,
     pub risks: Vec<PlannedRisk>,
+}
+
+fn is_zero(value: &usize) -> bool {
+    *value == 0
 }
 
 /// The plan file: the body and a checksum over it.
@@ -229,12 +279,12 @@ fn plan_format_message(found: &str) -> String {
         tag.strip_prefix("cutover.plan.v")
             .and_then(|v| v.parse::<u32>().ok())
     };
-    match (version(found), version(PLAN_FORMAT)) {
+    match (version(found), version(PLAN_FORMAT_V2)) {
         (Some(theirs), Some(ours)) if theirs > ours => format!(
-            "this plan was written by a newer cutover (format \"{shown}\"); this cutover reads \"{PLAN_FORMAT}\": use a newer cutover, or plan again with this one"
+            "this plan was written by a newer cutover (format \"{shown}\"); this cutover reads \"{PLAN_FORMAT}\" and \"{PLAN_FORMAT_V2}\": use a newer cutover, or plan again with this one"
         ),
         (Some(_), _) => format!(
-            "the plan is format \"{shown}\"; this cutover reads \"{PLAN_FORMAT}\": plan again with this version"
+            "the plan is format \"{shown}\"; this cutover reads \"{PLAN_FORMAT}\" and \"{PLAN_FORMAT_V2}\": plan again with this version"
         ),
         _ if found.starts_with("cutover.snapshot.") => format!(
             "this file is a snapshot (format \"{shown}\"), not a plan; make a plan from it with `cutover plan --baseline … --mapping … -o PLAN`"
@@ -261,15 +311,23 @@ impl PlanFile {
             .map(|(index, op)| planned_operation(index as u32 + 1, op, &names))
             .collect();
         let risks: Vec<PlannedRisk> = changeset.risks.iter().map(planned_risk).collect();
+        let permission_set_operations = permission_set_operations(changeset, &names);
         let summary = PlanSummary {
             creates: changeset.creates(),
             deletes: changeset.deletes(),
+            permission_sets_created: changeset.permission_sets.len(),
+            provisionings: permission_set_operations.len() - changeset.permission_sets.len(),
             high_risks: count(&changeset.risks, Severity::High),
             medium_risks: count(&changeset.risks, Severity::Medium),
             info: count(&changeset.risks, Severity::Info),
         };
         let body = PlanBody {
-            format: PLAN_FORMAT.to_owned(),
+            format: if permission_set_operations.is_empty() {
+                PLAN_FORMAT
+            } else {
+                PLAN_FORMAT_V2
+            }
+            .to_owned(),
             created_at,
             target: Target {
                 instance_arn: current.instance.instance_arn.clone(),
@@ -285,9 +343,18 @@ impl PlanFile {
             options,
             fingerprint: fingerprint(current, &operations),
             summary,
+            permission_set_operations,
             operations,
             risks,
         };
+        let checksum = checksum(&body);
+        PlanFile { body, checksum }
+    }
+
+    /// A plan with `body` and its correct checksum, for tests of the consistency checks that
+    /// run after the checksum.
+    #[cfg(test)]
+    pub(crate) fn new_checked_for_tests(body: PlanBody) -> PlanFile {
         let checksum = checksum(&body);
         PlanFile { body, checksum }
     }
@@ -303,7 +370,7 @@ impl PlanFile {
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| PlanFileError::Malformed(format!("not JSON ({e})")))?;
         match value.get("format").and_then(|f| f.as_str()) {
-            Some(PLAN_FORMAT) => {}
+            Some(PLAN_FORMAT) | Some(PLAN_FORMAT_V2) => {}
             Some(other) => {
                 return Err(PlanFileError::Format {
                     found: other.to_owned(),
@@ -320,6 +387,7 @@ impl PlanFile {
         if checksum(&plan.body) != plan.checksum {
             return Err(PlanFileError::Tampered);
         }
+        check_permission_set_operations(&plan.body).map_err(PlanFileError::Inconsistent)?;
         let mut seen = BTreeSet::new();
         let mut deletes_started = false;
         for (index, op) in plan.body.operations.iter().enumerate() {
@@ -368,6 +436,16 @@ impl PlanFile {
             },
             body.target.instance_arn
         );
+        if !body.permission_set_operations.is_empty() {
+            let _ = writeln!(
+                out,
+                "first: create {} permission set{} and provision {} (account, permission set) pair{}",
+                body.summary.permission_sets_created,
+                if body.summary.permission_sets_created == 1 { "" } else { "s" },
+                body.summary.provisionings,
+                if body.summary.provisionings == 1 { "" } else { "s" }
+            );
+        }
         let _ = writeln!(
             out,
             "risks: {} high, {} medium, {} info",
@@ -453,6 +531,35 @@ impl PlanFile {
             out.push('\n');
         }
 
+        if !body.permission_set_operations.is_empty() {
+            let _ = writeln!(out, "## Permission sets (created first)\n");
+            let _ = writeln!(
+                out,
+                "| # | Action | Permission set | Detail |\n|---|---|---|---|"
+            );
+            for op in &body.permission_set_operations {
+                let (action, detail) = match (&op.definition, &op.account_id) {
+                    (Some(definition), _) => ("create", definition_summary(definition)),
+                    (None, Some(account)) => (
+                        "provision",
+                        match &op.account_name {
+                            Some(name) => format!("to {name} ({account})"),
+                            None => format!("to {account}"),
+                        },
+                    ),
+                    (None, None) => ("?", String::new()),
+                };
+                let _ = writeln!(
+                    out,
+                    "| P{} | {action} | {} | {} |",
+                    op.id,
+                    crate::text::markdown(&op.name),
+                    crate::text::markdown(&detail)
+                );
+            }
+            out.push('\n');
+        }
+
         let _ = writeln!(out, "## Operations by account\n");
         let mut by_account: BTreeMap<String, Vec<&PlannedOperation>> = BTreeMap::new();
         for op in &body.operations {
@@ -533,12 +640,218 @@ impl PlanFile {
     }
 }
 
+fn permission_set_operations(
+    changeset: &Changeset,
+    names: &Names<'_>,
+) -> Vec<PermissionSetOperation> {
+    let mut out = Vec::new();
+    for creation in &changeset.permission_sets {
+        out.push(PermissionSetOperation {
+            id: 0,
+            kind: PermissionSetKind::CreatePermissionSet,
+            name: creation.definition.name.clone(),
+            baseline_arn: creation.baseline_arn.clone(),
+            definition: Some(creation.definition.clone()),
+            account_id: None,
+            account_name: None,
+        });
+    }
+    for creation in &changeset.permission_sets {
+        for account in &creation.provision_to {
+            let name = names.account(account.as_str());
+            out.push(PermissionSetOperation {
+                id: 0,
+                kind: PermissionSetKind::ProvisionPermissionSet,
+                name: creation.definition.name.clone(),
+                baseline_arn: creation.baseline_arn.clone(),
+                definition: None,
+                account_id: Some(account.clone()),
+                account_name: (!name.is_empty()).then(|| name.to_owned()),
+            });
+        }
+    }
+    for (index, op) in out.iter_mut().enumerate() {
+        op.id = index as u32 + 1;
+    }
+    out
+}
+
+/// Permission-set operations are numbered in order, every creation comes before the
+/// provisionings, each names its own fields only, and a provisioning names a permission set
+/// the plan creates.
+fn check_permission_set_operations(body: &PlanBody) -> Result<(), String> {
+    let ops = &body.permission_set_operations;
+    if body.format == PLAN_FORMAT && !ops.is_empty() {
+        return Err(format!(
+            "a {PLAN_FORMAT} plan cannot hold permission-set operations"
+        ));
+    }
+    let mut created: BTreeMap<&PermissionSetArn, &str> = BTreeMap::new();
+    let mut names = BTreeSet::new();
+    let mut provisioned = BTreeSet::new();
+    let mut provisioning_started = false;
+    for (index, op) in ops.iter().enumerate() {
+        if op.id as usize != index + 1 {
+            return Err(format!(
+                "permission-set operation {} is at position {}",
+                op.id,
+                index + 1
+            ));
+        }
+        match op.kind {
+            PermissionSetKind::CreatePermissionSet => {
+                let definition = op.definition.as_ref().ok_or_else(|| {
+                    format!(
+                        "permission-set operation {} creates without a definition",
+                        op.id
+                    )
+                })?;
+                if provisioning_started || op.account_id.is_some() || definition.name != op.name {
+                    return Err(format!(
+                        "permission-set operation {} is not a well-formed creation",
+                        op.id
+                    ));
+                }
+                if !names.insert(op.name.as_str())
+                    || created.insert(&op.baseline_arn, op.name.as_str()).is_some()
+                {
+                    return Err(format!(
+                        "permission-set operation {} creates {} a second time",
+                        op.id, op.name
+                    ));
+                }
+            }
+            PermissionSetKind::ProvisionPermissionSet => {
+                provisioning_started = true;
+                let Some(account) = &op.account_id else {
+                    return Err(format!(
+                        "permission-set operation {} provisions to no account",
+                        op.id
+                    ));
+                };
+                if op.definition.is_some()
+                    || created.get(&op.baseline_arn) != Some(&op.name.as_str())
+                {
+                    return Err(format!(
+                        "permission-set operation {} provisions a permission set the plan does not create",
+                        op.id
+                    ));
+                }
+                if !provisioned.insert((&op.baseline_arn, account)) {
+                    return Err(format!(
+                        "permission-set operation {} repeats a provisioning",
+                        op.id
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+impl PlanFile {
+    /// The permission-set creations, in plan order.
+    pub fn permission_set_creations(&self) -> impl Iterator<Item = &PermissionSetOperation> {
+        self.body
+            .permission_set_operations
+            .iter()
+            .filter(|op| op.kind == PermissionSetKind::CreatePermissionSet)
+    }
+
+    /// The plan with every baseline ARN of a created permission set replaced by its ARN in
+    /// current (`created`: baseline ARN → current ARN), in the operations and the fingerprint.
+    /// Operations on a permission set not yet created keep the baseline ARN, and their places
+    /// are left out of the fingerprint's `touched` (there is nothing to read there yet). The
+    /// checksum stays the plan's own: the journal belongs to the plan as written.
+    pub fn resolved(&self, created: &BTreeMap<PermissionSetArn, PermissionSetArn>) -> PlanFile {
+        let pending: BTreeSet<&PermissionSetArn> = self
+            .permission_set_creations()
+            .map(|op| &op.baseline_arn)
+            .filter(|arn| !created.contains_key(*arn))
+            .collect();
+        let mut plan = self.clone();
+        let swap = |arn: &mut Option<PermissionSetArn>| {
+            if let Some(new) = arn.as_ref().and_then(|a| created.get(a)) {
+                *arn = Some(new.clone());
+            }
+        };
+        for op in &mut plan.body.operations {
+            swap(&mut op.permission_set_arn);
+        }
+        plan.body.fingerprint.touched.retain(|t| {
+            t.permission_set_arn
+                .as_ref()
+                .is_none_or(|a| !pending.contains(a))
+        });
+        for touched in &mut plan.body.fingerprint.touched {
+            swap(&mut touched.permission_set_arn);
+        }
+        plan
+    }
+
+    /// Assignment operations whose permission set the plan creates and `created` does not
+    /// know yet: they cannot run.
+    pub fn waiting_for_permission_sets(
+        &self,
+        created: &BTreeMap<PermissionSetArn, PermissionSetArn>,
+    ) -> usize {
+        let pending: BTreeSet<&PermissionSetArn> = self
+            .permission_set_creations()
+            .map(|op| &op.baseline_arn)
+            .filter(|arn| !created.contains_key(*arn))
+            .collect();
+        self.body
+            .operations
+            .iter()
+            .filter(|op| {
+                op.permission_set_arn
+                    .as_ref()
+                    .is_some_and(|a| pending.contains(a))
+            })
+            .count()
+    }
+}
+
 fn on_off(flag: bool) -> &'static str {
     if flag {
         "on"
     } else {
         "off"
     }
+}
+
+/// One line saying what a permission set is made of.
+pub fn definition_summary(definition: &PermissionSetDefinition) -> String {
+    let mut parts = Vec::new();
+    if let Some(duration) = &definition.session_duration {
+        parts.push(format!("session {duration}"));
+    }
+    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    if !definition.managed_policy_arns.is_empty() {
+        parts.push(count(
+            definition.managed_policy_arns.len(),
+            "AWS managed policy",
+        ));
+    }
+    if !definition.customer_managed_policies.is_empty() {
+        parts.push(count(
+            definition.customer_managed_policies.len(),
+            "customer managed policy",
+        ));
+    }
+    if definition.inline_policy.is_some() {
+        parts.push("inline policy".to_owned());
+    }
+    if definition.permissions_boundary.is_some() {
+        parts.push("permissions boundary".to_owned());
+    }
+    if !definition.tags.is_empty() {
+        parts.push(count(definition.tags.len(), "tag"));
+    }
+    if definition.relay_state.is_some() {
+        parts.push("relay state".to_owned());
+    }
+    parts.join(", ")
 }
 
 /// A name for the review document: text, never markup ([`crate::text::markdown`]).

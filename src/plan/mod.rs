@@ -18,6 +18,7 @@ pub use crate::model::{Action, Assignment};
 pub use planner::{Planner, Summary};
 pub use risk::{Risk, RiskKind, Severity};
 
+use crate::mapping::accounts::AccountMap;
 use crate::mapping::Mapping;
 use crate::model::{PrincipalId, PrincipalType, Snapshot};
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,25 @@ pub struct PlanOptions {
     /// the permission set's IAM role in that account. Off: such deletes are held back.
     #[serde(default)]
     pub allow_role_deletion: bool,
+    /// Create the baseline's permission sets that current lacks (by ARN and by name), so the
+    /// assignments on them can be carried over: another instance, or a Region move.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub create_permission_sets: bool,
+}
+
+fn is_false(flag: &bool) -> bool {
+    !*flag
+}
+
+/// A baseline permission set to create in current, and the accounts to provision it to (those
+/// where the changeset creates assignments on it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PermissionSetCreation {
+    /// The baseline's ARN: the changeset's assignment operations name the permission set by it
+    /// until `apply` has created it and knows its ARN in current.
+    pub baseline_arn: crate::model::PermissionSetArn,
+    pub definition: crate::model::PermissionSetDefinition,
+    pub provision_to: Vec<crate::model::AccountId>,
 }
 
 /// A principal with the name a human knows it by (empty when it no longer resolves).
@@ -58,6 +78,8 @@ pub struct Operation {
 /// The ordered operations (every create before any delete) and the risks, most severe first.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Changeset {
+    /// Run before every operation (only with `create_permission_sets`), sorted by name.
+    pub permission_sets: Vec<PermissionSetCreation>,
     pub operations: Vec<Operation>,
     pub risks: Vec<Risk>,
 }
@@ -75,7 +97,7 @@ impl Changeset {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.operations.is_empty()
+        self.operations.is_empty() && self.permission_sets.is_empty()
     }
 }
 
@@ -86,10 +108,24 @@ pub fn plan(
     mapping: &Mapping,
     options: PlanOptions,
 ) -> Changeset {
-    let mut planner = Planner::new(baseline, current, options);
+    plan_with_accounts(baseline, current, mapping, options, None)
+}
+
+/// [`plan`], with baseline account ids translated through `accounts` (a move to a new
+/// organization).
+pub fn plan_with_accounts(
+    baseline: &Snapshot,
+    current: &Snapshot,
+    mapping: &Mapping,
+    options: PlanOptions,
+    accounts: Option<&AccountMap>,
+) -> Changeset {
+    let mut planner = Planner::with_account_map(baseline, current, options, accounts);
     planner.set_mapping(mapping);
     planner.changeset()
 }
 
+#[cfg(test)]
+pub(crate) mod carry_tests;
 #[cfg(test)]
 mod tests;

@@ -13,7 +13,10 @@
 //! follow every change of a key's state, so [`Planner::summary`] is cheap.
 
 use super::risk::{LossReason, Risk, RiskKind};
-use super::{Action, Assignment, Changeset, NamedPrincipal, Operation, PlanOptions};
+use super::{
+    Action, Assignment, Changeset, NamedPrincipal, Operation, PermissionSetCreation, PlanOptions,
+};
+use crate::mapping::accounts::AccountMap;
 use crate::mapping::{Decision, Mapping};
 use crate::model::*;
 use std::collections::{HashMap, HashSet};
@@ -77,6 +80,8 @@ pub struct Summary {
     /// Baseline assignments whose principal is mapped to a successor, of all of them.
     pub assignments_covered: usize,
     pub assignments_total: usize,
+    /// Baseline permission sets the plan creates first (`create_permission_sets`).
+    pub permission_sets_created: usize,
 }
 
 /// The access figures of [`Summary`], maintained per edit.
@@ -101,6 +106,13 @@ pub struct Planner<'s> {
     baseline: &'s Snapshot,
     current: &'s Snapshot,
     options: PlanOptions,
+    /// Baseline account id → the account's id in current (a move to a new organization).
+    account_map: Option<&'s AccountMap>,
+    /// Baseline permission sets that current lacks by ARN and by name, to be created (only with
+    /// `create_permission_sets`), sorted by name. Assignments on them target the baseline ARN.
+    to_create: Vec<&'s PermissionSet>,
+    /// (baseline, current) permission sets of the same name whose definitions differ.
+    differing: Vec<(&'s PermissionSet, &'s PermissionSet)>,
     /// Names for humans, indexed once.
     names: Names<'s>,
 
@@ -171,10 +183,23 @@ fn type_slot(principal_type: PrincipalType) -> usize {
 
 impl<'s> Planner<'s> {
     pub fn new(baseline: &'s Snapshot, current: &'s Snapshot, options: PlanOptions) -> Self {
+        Self::with_account_map(baseline, current, options, None)
+    }
+
+    /// A planner whose baseline account ids are translated through `account_map` first.
+    pub fn with_account_map(
+        baseline: &'s Snapshot,
+        current: &'s Snapshot,
+        options: PlanOptions,
+        account_map: Option<&'s AccountMap>,
+    ) -> Self {
         let mut planner = Planner {
             baseline,
             current,
             options,
+            account_map,
+            to_create: Vec::new(),
+            differing: Vec::new(),
             names: Names::new(baseline, current),
             principals: Vec::new(),
             principal_index: [HashMap::default(), HashMap::default()],
@@ -373,10 +398,70 @@ impl<'s> Planner<'s> {
             self.intern_principal(PrincipalType::Group, group.group_id.as_str());
         }
 
+        let current_names: HashSet<&str> = current
+            .permission_sets
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        if self.options.create_permission_sets {
+            self.to_create = baseline
+                .permission_sets
+                .iter()
+                .filter(|p| {
+                    !current_permission_sets.contains(p.permission_set_arn.as_str())
+                        && !current_names.contains(p.name.as_str())
+                        && !p.name.is_empty()
+                })
+                .collect();
+            self.to_create.sort_by(|a, b| a.name.cmp(&b.name));
+            // Two baseline permission sets cannot share a name in one instance; if a snapshot
+            // says they do, neither is created (which to create would be a guess).
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            for p in &self.to_create {
+                *seen.entry(p.name.as_str()).or_default() += 1;
+            }
+            self.to_create.retain(|p| seen[p.name.as_str()] == 1);
+        }
+        let created: HashSet<&str> = self
+            .to_create
+            .iter()
+            .map(|p| p.permission_set_arn.as_str())
+            .collect();
+        let current_by_arn: HashMap<&str, &'s PermissionSet> = current
+            .permission_sets
+            .iter()
+            .map(|p| (p.permission_set_arn.as_str(), p))
+            .collect();
+        for baseline_set in &baseline.permission_sets {
+            let arn = baseline_set.permission_set_arn.as_str();
+            if current_permission_sets.contains(arn) {
+                continue;
+            }
+            let Some(current_set) = permission_set_by_name
+                .get(baseline_set.name.as_str())
+                .and_then(|current_arn| current_by_arn.get(current_arn))
+            else {
+                continue;
+            };
+            if !crate::model::definition::differences(
+                &PermissionSetDefinition::of(baseline_set),
+                &PermissionSetDefinition::of(current_set),
+            )
+            .is_empty()
+            {
+                self.differing.push((baseline_set, current_set));
+            }
+        }
+        self.differing.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+
+        let account_map = self.account_map;
         for assignment in &baseline.account_assignments {
             let principal =
                 self.intern_principal(assignment.principal_type, assignment.principal_id.as_str());
-            let account_id = assignment.account_id.as_str();
+            let account_id = match account_map {
+                Some(map) => map.translate(assignment.account_id.as_str()),
+                None => assignment.account_id.as_str(),
+            };
             let arn = assignment.permission_set_arn.as_str();
             let translation = if current_accounts
                 .as_ref()
@@ -385,7 +470,7 @@ impl<'s> Planner<'s> {
                 Translation::Missing(self.intern_missing(MissingRef::Account(account_id)))
             } else {
                 let translated = *permission_set_translation.entry(arn).or_insert_with(|| {
-                    if current_permission_sets.contains(arn) {
+                    if current_permission_sets.contains(arn) || created.contains(arn) {
                         return Ok(arn);
                     }
                     baseline_permission_set_names
@@ -441,7 +526,7 @@ impl<'s> Planner<'s> {
 
         for (arn, translated) in permission_set_translation {
             if let Ok(current_arn) = translated {
-                if current_arn != arn {
+                if current_arn != arn && !created.contains(arn) {
                     self.matched_permission_sets.push((arn, current_arn));
                 }
             }
@@ -725,6 +810,7 @@ impl<'s> Planner<'s> {
             decided_with_access: totals.decided_with_access,
             assignments_covered: totals.assignments_covered,
             assignments_total: totals.assignments_total,
+            permission_sets_created: self.to_create.len(),
         }
     }
 
@@ -885,14 +971,56 @@ impl<'s> Planner<'s> {
             .collect();
         deletes.sort_unstable_by(|a, b| a.assignment.cmp(&b.assignment));
         creates.extend(deletes);
+        let permission_sets = self.permission_set_creations(&creates);
         Changeset {
+            permission_sets,
             operations: creates,
             risks: self.risks(names),
         }
     }
 
+    /// The permission sets to create, each with the accounts where `operations` create
+    /// assignments on it.
+    fn permission_set_creations(&self, operations: &[Operation]) -> Vec<PermissionSetCreation> {
+        self.to_create
+            .iter()
+            .map(|p| {
+                let mut provision_to: Vec<AccountId> = operations
+                    .iter()
+                    .filter(|op| op.action == Action::Create)
+                    .filter_map(|op| match &op.assignment {
+                        Assignment::Account(a) if a.permission_set_arn == p.permission_set_arn => {
+                            Some(a.account_id.clone())
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                provision_to.sort();
+                provision_to.dedup();
+                PermissionSetCreation {
+                    baseline_arn: p.permission_set_arn.clone(),
+                    definition: PermissionSetDefinition::of(p),
+                    provision_to,
+                }
+            })
+            .collect()
+    }
+
     fn risks(&self, names: &Names<'_>) -> Vec<Risk> {
         let mut risks = Vec::new();
+        for &(baseline_set, current_set) in &self.differing {
+            for difference in crate::model::definition::differences(
+                &PermissionSetDefinition::of(baseline_set),
+                &PermissionSetDefinition::of(current_set),
+            ) {
+                risks.push(Risk::new(RiskKind::PermissionSetDiffers {
+                    name: current_set.name.clone(),
+                    baseline_arn: baseline_set.permission_set_arn.clone(),
+                    current_arn: current_set.permission_set_arn.clone(),
+                    difference,
+                }));
+            }
+        }
         for &principal in &self.with_access {
             let reason = match self.decisions.get(&principal) {
                 Some(Dec::Successor(_)) => continue,

@@ -2,7 +2,7 @@
 
 use super::NamedPrincipal;
 use crate::humanize::plural;
-use crate::model::{AccountId, ApplicationArn, PermissionSetArn};
+use crate::model::{AccountId, ApplicationArn, FieldDifference, PermissionSetArn};
 use serde::{Deserialize, Serialize};
 
 /// `High` sorts first: it loses access or deletes an IAM role.
@@ -99,6 +99,15 @@ pub enum RiskKind {
         baseline_arn: ApplicationArn,
         current_arn: ApplicationArn,
     },
+    /// A baseline permission set matched by name in current whose definition differs in one
+    /// field (one risk per field). cutover never overwrites it: assignments carried over onto
+    /// it grant what current's definition grants.
+    PermissionSetDiffers {
+        name: String,
+        baseline_arn: PermissionSetArn,
+        current_arn: PermissionSetArn,
+        difference: FieldDifference,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -115,9 +124,9 @@ impl Risk {
             | RiskKind::MissingPermissionSet { .. }
             | RiskKind::MissingAccount { .. }
             | RiskKind::MissingApplication { .. } => Severity::High,
-            RiskKind::SharedSuccessor { .. } | RiskKind::SuccessorHasOtherAccess { .. } => {
-                Severity::Medium
-            }
+            RiskKind::SharedSuccessor { .. }
+            | RiskKind::SuccessorHasOtherAccess { .. }
+            | RiskKind::PermissionSetDiffers { .. } => Severity::Medium,
             RiskKind::OrphanedAssignments { handled, .. } => {
                 if *handled {
                     Severity::Info
@@ -150,7 +159,8 @@ impl Risk {
             | RiskKind::MissingAccount { assignments, .. }
             | RiskKind::MissingApplication { assignments, .. } => *assignments,
             RiskKind::PermissionSetMatchedByName { .. }
-            | RiskKind::ApplicationMatchedByName { .. } => 0,
+            | RiskKind::ApplicationMatchedByName { .. }
+            | RiskKind::PermissionSetDiffers { .. } => 0,
         }
     }
 
@@ -180,6 +190,7 @@ impl Risk {
             RiskKind::OrphanedAssignments { .. } => 7,
             RiskKind::PermissionSetMatchedByName { .. } => 8,
             RiskKind::ApplicationMatchedByName { .. } => 9,
+            RiskKind::PermissionSetDiffers { .. } => 10,
         }
     }
 
@@ -259,7 +270,7 @@ impl Risk {
                 name,
                 assignments,
             } => format!(
-                "permission set {} ({permission_set_arn}) is not in the current instance: {assignments} assignment{} cannot be carried over; create it (same name) and plan again",
+                "permission set {} ({permission_set_arn}) is not in the current instance: {assignments} assignment{} cannot be carried over; create it (same name) and plan again, or plan with --create-permission-sets",
                 or_dash(name),
                 plural(*assignments)
             ),
@@ -293,6 +304,17 @@ impl Risk {
                 baseline_arn,
                 current_arn,
             } => format!("application {name} matched by name: {baseline_arn} → {current_arn}"),
+            RiskKind::PermissionSetDiffers {
+                name,
+                difference,
+                ..
+            } => format!(
+                "permission set {} exists in current with another {}: baseline {}, current {}; cutover does not overwrite it, so the carried-over assignments grant what current's definition grants — align it by hand if that is not intended",
+                crate::text::inert(name),
+                difference.field,
+                shortened(difference.baseline.as_deref()),
+                shortened(difference.current.as_deref()),
+            ),
         }
     }
 }
@@ -314,6 +336,24 @@ fn display(principal: &NamedPrincipal) -> String {
         principal.principal_id.to_string()
     } else {
         principal.name.clone()
+    }
+}
+
+/// A field value for a one-line message: long values (inline policies) are cut, the plan file
+/// keeps them whole.
+fn shortened(value: Option<&str>) -> String {
+    const LIMIT: usize = 80;
+    match value {
+        None => "(not set)".to_owned(),
+        Some(text) if text.chars().count() > LIMIT => {
+            let cut: String = text.chars().take(LIMIT).collect();
+            format!(
+                "{}… ({} characters)",
+                crate::text::inert(&cut.replace('\n', " ")),
+                text.chars().count()
+            )
+        }
+        Some(text) => crate::text::inert(&text.replace('\n', " ")).into_owned(),
     }
 }
 

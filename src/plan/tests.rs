@@ -402,6 +402,7 @@ fn options(retire_old: bool) -> PlanOptions {
     PlanOptions {
         retire_old,
         allow_role_deletion: false,
+        ..PlanOptions::default()
     }
 }
 

@@ -177,3 +177,60 @@ fn a_missing_baseline_says_which_file() {
     assert!(!run.status.success());
     assert!(text(&run.stderr).contains("/nonexistent/baseline.json"));
 }
+
+#[test]
+fn an_account_map_with_bad_rows_fails_with_line_numbers_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mapping = dir.path().join("mapping.csv");
+    std::fs::write(&mapping, true_mapping()).unwrap();
+    let baseline = demo_asset("baseline.json");
+    let current = demo_asset("current.json");
+    let snapshot: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let known = snapshot["accounts"][0]["account_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let accounts = dir.path().join("accounts.csv");
+    std::fs::write(
+        &accounts,
+        format!("old_account_id,new_account_id\n{known},{known}\n{known},{known}\n999999999999,{known}\nabc,{known}\n"),
+    )
+    .unwrap();
+    let output = dir.path().join("plan.json");
+    let mut args = plan_args(
+        mapping.to_str().unwrap(),
+        output.to_str().unwrap(),
+        current.to_str().unwrap(),
+        baseline.to_str().unwrap(),
+    );
+    args.extend(["--account-map", accounts.to_str().unwrap()]);
+    let run = cutover(dir.path(), &args);
+    assert!(!run.status.success());
+    let message = text(&run.stderr);
+    assert!(message.contains("accounts.csv"), "{message}");
+    assert!(
+        message.contains("the account map has 3 problems"),
+        "{message}"
+    );
+    assert!(message.contains("line 3: old_account_id"), "{message}");
+    assert!(
+        message.contains("mapped again (first on line 2)"),
+        "{message}"
+    );
+    assert!(message.contains("line 4: new_account_id"), "{message}");
+    assert!(
+        message.contains("line 5: old_account_id \"abc\" is not a 12-digit"),
+        "{message}"
+    );
+    assert!(!output.exists());
+
+    // A good one (every account onto itself) plans as without it.
+    std::fs::write(
+        &accounts,
+        format!("old_account_id,new_account_id,note\n{known},{known},same org\n"),
+    )
+    .unwrap();
+    let run = cutover(dir.path(), &args);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+}

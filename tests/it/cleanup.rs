@@ -346,6 +346,7 @@ fn issuer_selection_on_a_snapshot_file_lists_only() {
     let options = PlanOptions {
         retire_old: true,
         allow_role_deletion: true,
+        ..PlanOptions::default()
     };
     let changeset = plan::plan(&org.baseline, &org.current, &mapping, options);
     let plan = PlanFile::new(

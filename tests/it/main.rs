@@ -10,6 +10,7 @@ mod cleanup;
 mod directory;
 mod doctor;
 mod export;
+mod instances;
 mod sdk_replay;
 mod suggest;
 mod writer;

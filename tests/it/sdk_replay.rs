@@ -209,3 +209,164 @@ async fn loads_what_the_emulator_lacks_and_follows_every_page() {
     assert_eq!(calls["SWBExternalService.ListAccountAssignments"], 2);
     assert_eq!(calls["AWSIdentityStore.ListUsers"], 2);
 }
+
+/// The permission-set writes of `apply --create-permission-sets` that moto does not implement
+/// (tags read back, permissions boundaries, provisioning status): the requests are recorded
+/// and answered the way the sso-admin API reference documents, through the SDK's test client.
+#[tokio::test]
+async fn permission_set_writes_send_every_part_of_the_definition() {
+    use cutover::backend::{PermissionSetWriter, WriteStatus};
+    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+    const NEW_PS: &str = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-cccccccccccccccc";
+    let sent: Arc<Mutex<Vec<(String, Value)>>> = Arc::new(Mutex::new(Vec::new()));
+    let polls = Arc::new(Mutex::new(0u32));
+    let client = {
+        let sent = sent.clone();
+        infallible_client_fn(move |request| {
+            let target = request
+                .headers()
+                .get("x-amz-target")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let body: Value = serde_json::from_slice(request.body().bytes().unwrap_or(b"{}"))
+                .unwrap_or(Value::Null);
+            sent.lock().unwrap().push((target.clone(), body));
+            let answer = match target.as_str() {
+                "SWBExternalService.ListInstances" => json!({"Instances": [
+                    {"InstanceArn": INSTANCE, "IdentityStoreId": STORE, "OwnerAccountId": "111111111111", "Status": "ACTIVE"}]}),
+                "SWBExternalService.CreatePermissionSet" => json!({"PermissionSet": {
+                    "Name": "DataScientist", "PermissionSetArn": NEW_PS, "SessionDuration": "PT4H"}}),
+                "SWBExternalService.ProvisionPermissionSet" => {
+                    json!({"PermissionSetProvisioningStatus": {
+                    "RequestId": "prov-1", "Status": "IN_PROGRESS", "PermissionSetArn": NEW_PS, "AccountId": ACCOUNT}})
+                }
+                "SWBExternalService.DescribePermissionSetProvisioningStatus" => {
+                    let mut polls = polls.lock().unwrap();
+                    *polls += 1;
+                    let status = if *polls < 2 {
+                        "IN_PROGRESS"
+                    } else {
+                        "SUCCEEDED"
+                    };
+                    json!({"PermissionSetProvisioningStatus": {"RequestId": "prov-1", "Status": status}})
+                }
+                // Attach*, Put*, TagResource answer an empty object.
+                _ => json!({}),
+            };
+            http::Response::builder()
+                .status(200)
+                .header("content-type", "application/x-amz-json-1.1")
+                .body(answer.to_string())
+                .unwrap()
+        })
+    };
+    let backend = AwsBackend::connect(LiveOptions {
+        region: Some("eu-west-1".to_owned()),
+        endpoint_url: Some("http://127.0.0.1:9".to_owned()),
+        http_client: Some(client),
+        ..LiveOptions::default()
+    })
+    .await
+    .expect("connect");
+    let definition = PermissionSetDefinition {
+        name: "DataScientist".into(),
+        description: Some("Data team".into()),
+        session_duration: Some("PT4H".into()),
+        relay_state: Some("https://console.aws.amazon.com/sagemaker/".into()),
+        managed_policy_arns: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
+        customer_managed_policies: vec![CustomerManagedPolicy {
+            name: "DataLake".into(),
+            path: "/data/".into(),
+        }],
+        inline_policy: Some("{\"Version\":\"2012-10-17\",\"Statement\":[]}".into()),
+        permissions_boundary: Some(PermissionsBoundary::CustomerManagedPolicy {
+            name: "Boundary".into(),
+            path: "/".into(),
+        }),
+        tags: vec![Tag {
+            key: "owner".into(),
+            value: "data".into(),
+        }],
+    };
+    let arn = backend
+        .create_permission_set(&definition)
+        .await
+        .expect("create");
+    assert_eq!(arn.as_str(), NEW_PS);
+    for part in definition.parts() {
+        backend
+            .add_to_permission_set(&arn, &part)
+            .await
+            .expect("add a part");
+    }
+    backend
+        .add_to_permission_set(
+            &arn,
+            &DefinitionPart::Tags {
+                tags: vec![Tag {
+                    key: "cost-center".into(),
+                    value: "42".into(),
+                }],
+            },
+        )
+        .await
+        .expect("tag");
+    let started = backend
+        .provision(&arn, &AccountId::from(ACCOUNT))
+        .await
+        .expect("provision");
+    assert_eq!(started.request_id.as_deref(), Some("prov-1"));
+    assert_eq!(started.status, WriteStatus::InProgress);
+    assert_eq!(
+        backend.provisioning_status("prov-1").await.unwrap(),
+        WriteStatus::InProgress
+    );
+    assert_eq!(
+        backend.provisioning_status("prov-1").await.unwrap(),
+        WriteStatus::Succeeded
+    );
+
+    let sent = sent.lock().unwrap();
+    let body = |target: &str| -> &Value {
+        &sent
+            .iter()
+            .find(|(t, _)| t == &format!("SWBExternalService.{target}"))
+            .unwrap_or_else(|| panic!("{target} was not sent"))
+            .1
+    };
+    let create = body("CreatePermissionSet");
+    assert_eq!(create["Name"], "DataScientist");
+    assert_eq!(create["Description"], "Data team");
+    assert_eq!(create["SessionDuration"], "PT4H");
+    assert_eq!(
+        create["RelayState"],
+        "https://console.aws.amazon.com/sagemaker/"
+    );
+    assert_eq!(create["Tags"], json!([{"Key": "owner", "Value": "data"}]));
+    assert_eq!(
+        body("AttachManagedPolicyToPermissionSet")["ManagedPolicyArn"],
+        "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    );
+    assert_eq!(
+        body("AttachCustomerManagedPolicyReferenceToPermissionSet")
+            ["CustomerManagedPolicyReference"],
+        json!({"Name": "DataLake", "Path": "/data/"})
+    );
+    assert_eq!(
+        body("PutInlinePolicyToPermissionSet")["InlinePolicy"],
+        "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    );
+    assert_eq!(
+        body("PutPermissionsBoundaryToPermissionSet")["PermissionsBoundary"],
+        json!({"CustomerManagedPolicyReference": {"Name": "Boundary", "Path": "/"}})
+    );
+    let tag = body("TagResource");
+    assert_eq!(tag["ResourceArn"], NEW_PS);
+    assert_eq!(tag["Tags"], json!([{"Key": "cost-center", "Value": "42"}]));
+    let provision = body("ProvisionPermissionSet");
+    assert_eq!(provision["TargetType"], "AWS_ACCOUNT");
+    assert_eq!(provision["TargetId"], ACCOUNT);
+    assert_eq!(provision["PermissionSetArn"], NEW_PS);
+}

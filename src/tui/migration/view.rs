@@ -605,6 +605,21 @@ fn render_preview(m: &Migration, frame: &mut Frame, area: Rect, wide: bool, them
             if p.retire_old { "on" } else { "off" }
         )),
     ])];
+    // Issue 13: permission sets created before any assignment (plan --create-permission-sets).
+    if s.permission_sets_created > 0 {
+        left.push(Line::styled(
+            format!(
+                "first: create {} permission set{} missing in current",
+                thousands(s.permission_sets_created),
+                if s.permission_sets_created == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            ),
+            theme.accent,
+        ));
+    }
     if s.principals_losing_access > 0 {
         left.push(Line::styled(
             format!(
