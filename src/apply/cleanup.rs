@@ -655,6 +655,7 @@ mod tests {
                 })
                 .collect(),
             status: None,
+            profile: Default::default(),
         }
     }
 

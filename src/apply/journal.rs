@@ -124,6 +124,41 @@ pub enum Record {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<String>,
     },
+    /// A run of a directory command (`cutover user|group|directory ...`) started: its own
+    /// journal, never mixed with an apply's.
+    DirectoryRun {
+        at: DateTime<Utc>,
+        run: u32,
+        /// What the run works from: a checksum of the changes file or the baseline and its
+        /// options; a journal is resumed only with the same input.
+        input_checksum: String,
+        identity_store_id: String,
+        cutover_version: String,
+    },
+    /// One directory request: `intent` before it is sent, then its outcome.
+    DirectoryStep {
+        at: DateTime<Utc>,
+        /// The step's stable name, e.g. `create-user:ana.chen` (see `directory::Step::key`).
+        key: String,
+        stage: StepEvent,
+        /// The id of the user, group or membership the step created or found.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+}
+
+/// Where one directory request stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepEvent {
+    Intent,
+    Succeeded,
+    AlreadyDone,
+    Failed,
 }
 
 impl Record {
@@ -137,7 +172,9 @@ impl Record {
             | Record::PrincipalDeleted { .. }
             | Record::PermissionSetIntent { .. }
             | Record::PermissionSetRequested { .. }
-            | Record::PermissionSetOutcome { .. } => None,
+            | Record::PermissionSetOutcome { .. }
+            | Record::DirectoryRun { .. }
+            | Record::DirectoryStep { .. } => None,
         }
     }
 }
@@ -369,7 +406,9 @@ impl JournalState {
                 | Record::PrincipalDeleted { .. }
                 | Record::PermissionSetIntent { .. }
                 | Record::PermissionSetRequested { .. }
-                | Record::PermissionSetOutcome { .. } => unreachable!(),
+                | Record::PermissionSetOutcome { .. }
+                | Record::DirectoryRun { .. }
+                | Record::DirectoryStep { .. } => unreachable!(),
             };
         }
         Ok(state)

@@ -3,6 +3,7 @@
 //! effect (verify), deleting the old principals afterwards (cleanup).
 
 pub mod cleanup;
+pub mod directory;
 pub mod drift;
 pub mod executor;
 pub mod hints;

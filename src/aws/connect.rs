@@ -134,20 +134,33 @@ pub async fn sdk_config(options: &LiveOptions) -> SdkConfig {
 
 /// Builds clients and checks, before any API call, that there are credentials to sign with.
 pub async fn clients(options: &LiveOptions) -> Result<Clients, BackendError> {
+    let config = checked_config(options).await?;
+    Ok(Clients::new(&config))
+}
+
+/// The SDK configuration, once it is known to have a region and credentials to sign with.
+pub async fn checked_config(options: &LiveOptions) -> Result<SdkConfig, BackendError> {
     let config = sdk_config(options).await;
-    let region = config.region().map(|r| r.to_string()).ok_or_else(|| {
-        BackendError::Config(
+    if config.region().is_none() {
+        return Err(BackendError::Config(
             "no AWS region is set: pass --region, set AWS_REGION, or set region in the profile"
                 .to_owned(),
-        )
-    })?;
+        ));
+    }
     check_credentials(&config).await?;
-    Ok(Clients {
-        sso_admin: aws_sdk_ssoadmin::Client::new(&config),
-        identitystore: aws_sdk_identitystore::Client::new(&config),
-        organizations: aws_sdk_organizations::Client::new(&config),
-        region,
-    })
+    Ok(config)
+}
+
+impl Clients {
+    /// Clients for a configuration from [`checked_config`] (which made sure it has a region).
+    pub fn new(config: &SdkConfig) -> Clients {
+        Clients {
+            sso_admin: aws_sdk_ssoadmin::Client::new(config),
+            identitystore: aws_sdk_identitystore::Client::new(config),
+            organizations: aws_sdk_organizations::Client::new(config),
+            region: config.region().map(|r| r.to_string()).unwrap_or_default(),
+        }
+    }
 }
 
 async fn check_credentials(config: &SdkConfig) -> Result<(), BackendError> {
@@ -187,21 +200,26 @@ pub async fn choose_instance(
     gates: &Gates,
     options: &LiveOptions,
 ) -> Result<InstanceInfo, BackendError> {
+    let instances = list_instances(clients, gates, &options.retry).await?;
+    pick_instance(instances, options.instance_arn.as_deref(), &clients.region)
+}
+
+/// Every instance the caller can see in the clients' Region.
+pub async fn list_instances(
+    clients: &Clients,
+    gates: &Gates,
+    retry: &RetryPolicy,
+) -> Result<Vec<InstanceInfo>, BackendError> {
     let mut instances = Vec::new();
     let mut next_token: Option<String> = None;
     loop {
-        let page = call(
-            &gates.sso_admin,
-            &options.retry,
-            "sso:ListInstances",
-            || {
-                clients
-                    .sso_admin
-                    .list_instances()
-                    .set_next_token(next_token.clone())
-                    .send()
-            },
-        )
+        let page = call(&gates.sso_admin, retry, "sso:ListInstances", || {
+            clients
+                .sso_admin
+                .list_instances()
+                .set_next_token(next_token.clone())
+                .send()
+        })
         .await
         .map_err(|f| f.into_backend_error("instance"))?;
         for meta in page.instances() {
@@ -219,10 +237,10 @@ pub async fn choose_instance(
             break;
         }
     }
-    pick_instance(instances, options.instance_arn.as_deref(), &clients.region)
+    Ok(instances)
 }
 
-fn pick_instance(
+pub(crate) fn pick_instance(
     mut instances: Vec<InstanceInfo>,
     requested: Option<&str>,
     region: &str,

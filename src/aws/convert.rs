@@ -2,9 +2,9 @@
 //! in one place and reads like the snapshot format's documentation.
 
 use crate::model::{
-    Account, AccountAssignment, Application, ApplicationAssignment, CustomerManagedPolicy, Email,
-    ExternalId, Group, GroupMembership, ManagedPolicy, PermissionsBoundary, PersonName,
-    PrincipalType, Tag, User,
+    Account, AccountAssignment, Address, Application, ApplicationAssignment, CustomerManagedPolicy,
+    Email, ExternalId, Group, GroupMembership, ManagedPolicy, PermissionsBoundary, PersonName,
+    PrincipalType, Tag, Typed, User, UserProfile,
 };
 use aws_sdk_identitystore::types as ids;
 use aws_sdk_organizations::types as org;
@@ -40,6 +40,65 @@ pub fn user(user: &ids::User) -> User {
             .collect(),
         external_ids: user.external_ids().iter().map(external_id).collect(),
         status: user.user_status().map(|s| s.as_str().to_owned()),
+        profile: UserProfile {
+            nick_name: owned(user.nick_name()),
+            profile_url: owned(user.profile_url()),
+            user_type: owned(user.user_type()),
+            title: owned(user.title()),
+            preferred_language: owned(user.preferred_language()),
+            locale: owned(user.locale()),
+            timezone: owned(user.timezone()),
+            website: owned(user.website()),
+            birthdate: owned(user.birthdate()),
+            addresses: user
+                .addresses()
+                .iter()
+                .map(|a| Address {
+                    street_address: owned(a.street_address()),
+                    locality: owned(a.locality()),
+                    region: owned(a.region()),
+                    postal_code: owned(a.postal_code()),
+                    country: owned(a.country()),
+                    formatted: owned(a.formatted()),
+                    kind: owned(a.r#type()),
+                    primary: a.primary(),
+                })
+                .collect(),
+            phone_numbers: user
+                .phone_numbers()
+                .iter()
+                .filter_map(|p| {
+                    p.value().map(|value| Typed {
+                        value: value.to_owned(),
+                        kind: owned(p.r#type()),
+                        display: None,
+                        primary: p.primary(),
+                    })
+                })
+                .collect(),
+            photos: user
+                .photos()
+                .iter()
+                .map(|p| Typed {
+                    value: p.value().to_owned(),
+                    kind: owned(p.r#type()),
+                    display: owned(p.display()),
+                    primary: p.primary(),
+                })
+                .collect(),
+            roles: user
+                .roles()
+                .iter()
+                .filter_map(|r| {
+                    r.value().map(|value| Typed {
+                        value: value.to_owned(),
+                        kind: owned(r.r#type()),
+                        display: None,
+                        primary: r.primary(),
+                    })
+                })
+                .collect(),
+        },
     }
 }
 

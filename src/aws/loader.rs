@@ -12,6 +12,7 @@
 use super::call::{call, CallFailure, FailureKind, RetryPolicy};
 use super::connect::{Clients, Gates};
 use super::convert;
+use super::listing;
 use super::pacing::FamilyGate;
 use crate::backend::{BackendError, ProgressEvent, ProgressSink, Stage};
 use crate::model::*;
@@ -235,29 +236,10 @@ impl<'a> Loader<'a> {
 
     async fn load_users(&self) -> Result<Vec<User>, BackendError> {
         let counter = self.counter(Stage::Users, None);
-        let counter = &counter;
         let store = &self.instance.identity_store_id;
-        let client = &self.clients.identitystore;
-        let users = list_pages(
-            &self.gates.identitystore,
-            self.retry,
-            "identitystore:ListUsers",
-            |token| {
-                client
-                    .list_users()
-                    .identity_store_id(store)
-                    .max_results(PAGE_SIZE)
-                    .set_next_token(token)
-                    .send()
-            },
-            |page| {
-                counter.add(page.users().len() as u64);
-                (
-                    page.users().iter().map(convert::user).collect(),
-                    page.next_token().map(str::to_owned),
-                )
-            },
-        )
+        let users = listing::users(self.clients, self.gates, self.retry, store, |n| {
+            counter.add(n as u64)
+        })
         .await
         .map_err(|f| f.into_backend_error("users"))?;
         counter.finish();
@@ -268,29 +250,10 @@ impl<'a> Loader<'a> {
 
     async fn load_groups(&self) -> Result<Vec<Group>, BackendError> {
         let counter = self.counter(Stage::Groups, None);
-        let counter = &counter;
         let store = &self.instance.identity_store_id;
-        let client = &self.clients.identitystore;
-        let groups = list_pages(
-            &self.gates.identitystore,
-            self.retry,
-            "identitystore:ListGroups",
-            |token| {
-                client
-                    .list_groups()
-                    .identity_store_id(store)
-                    .max_results(PAGE_SIZE)
-                    .set_next_token(token)
-                    .send()
-            },
-            |page| {
-                counter.add(page.groups().len() as u64);
-                (
-                    page.groups().iter().map(convert::group).collect(),
-                    page.next_token().map(str::to_owned),
-                )
-            },
-        )
+        let groups = listing::groups(self.clients, self.gates, self.retry, store, |n| {
+            counter.add(n as u64)
+        })
         .await
         .map_err(|f| f.into_backend_error("groups"))?;
         counter.finish();
@@ -304,35 +267,17 @@ impl<'a> Loader<'a> {
         groups: &[Group],
     ) -> Result<Vec<GroupMembership>, BackendError> {
         let store = &self.instance.identity_store_id;
-        let client = &self.clients.identitystore;
         self.fan_out(
             Stage::GroupMemberships,
             groups.len(),
             "group_memberships",
             |index| {
-                let group = groups[index].group_id.as_str();
-                list_pages(
-                    &self.gates.identitystore,
+                listing::members(
+                    self.clients,
+                    self.gates,
                     self.retry,
-                    "identitystore:ListGroupMemberships",
-                    move |token| {
-                        client
-                            .list_group_memberships()
-                            .identity_store_id(store)
-                            .group_id(group)
-                            .max_results(PAGE_SIZE)
-                            .set_next_token(token)
-                            .send()
-                    },
-                    |page| {
-                        (
-                            page.group_memberships()
-                                .iter()
-                                .filter_map(convert::membership)
-                                .collect(),
-                            page.next_token().map(str::to_owned),
-                        )
-                    },
+                    store,
+                    groups[index].group_id.as_str(),
                 )
             },
         )

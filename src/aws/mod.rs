@@ -3,7 +3,10 @@
 pub mod call;
 pub mod connect;
 mod convert;
+mod directory;
+pub mod doctor;
 pub mod inventory;
+mod listing;
 pub mod loader;
 pub mod pacing;
 mod permission_set_writer;

@@ -308,31 +308,11 @@ impl Writer for AwsBackend {
         principal_type: PrincipalType,
         principal_id: &str,
     ) -> Result<(), WriteError> {
-        let client = &self.clients.identitystore;
-        let gate = &self.gates.identitystore;
-        let retry = &self.options.retry;
-        let store = self.instance.identity_store_id.as_str();
+        use crate::backend::directory::DirectoryWriter;
         match principal_type {
-            PrincipalType::User => call(gate, retry, "identitystore:DeleteUser", || {
-                client
-                    .delete_user()
-                    .identity_store_id(store)
-                    .user_id(principal_id)
-                    .send()
-            })
-            .await
-            .map(drop),
-            PrincipalType::Group => call(gate, retry, "identitystore:DeleteGroup", || {
-                client
-                    .delete_group()
-                    .identity_store_id(store)
-                    .group_id(principal_id)
-                    .send()
-            })
-            .await
-            .map(drop),
+            PrincipalType::User => self.delete_user(&principal_id.into()).await,
+            PrincipalType::Group => self.delete_group(&principal_id.into()).await,
         }
-        .map_err(CallFailure::into_write_error)
     }
 
     /// Every request this backend sent since it connected (its loads and `ListInstances`

@@ -1,9 +1,11 @@
 //! What cutover asks of Identity Center, independent of who answers: the AWS implementation
 //! (`crate::aws`) or the in-memory simulation (`sim`).
 
+pub mod directory;
 mod error;
 mod progress;
 pub mod sim;
+pub mod sim_directory;
 pub mod sim_permission_sets;
 pub mod sim_writer;
 pub mod write;

@@ -13,7 +13,7 @@ use anyhow::{bail, Context, Result};
 use chrono::Utc;
 use clap::{ArgGroup, Args};
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 /// Prints a line; a reader that went away (`| head`) is no reason to stop deleting, and every
@@ -86,7 +86,7 @@ pub async fn run(live: &LiveArgs, args: CleanupArgs) -> Result<()> {
         _ => None,
     };
     if let Some(journal) = &args.journal {
-        check_journal_path(journal)?;
+        super::directory::check_journal_dir(journal)?;
     }
 
     let (snapshot, backend) = match &args.current {
@@ -156,7 +156,11 @@ pub async fn run(live: &LiveArgs, args: CleanupArgs) -> Result<()> {
             parts.join(", ")
         );
     }
-    confirm(&store, to_delete.len(), args.yes).await?;
+    let question = format!(
+        "Delete these {} users and groups from identity store {store}? This cannot be undone.",
+        to_delete.len()
+    );
+    super::directory::confirm_store(&store, &question, "deleted", args.yes).await?;
 
     let journal_path = args.journal.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
@@ -196,23 +200,6 @@ pub async fn run(live: &LiveArgs, args: CleanupArgs) -> Result<()> {
     Ok(())
 }
 
-fn check_journal_path(path: &Path) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        bail!(
-            "the directory for --journal does not exist: {} (create it first)",
-            dir.display()
-        );
-    }
-    if path.is_dir() {
-        bail!("--journal {} is a directory; name a file", path.display());
-    }
-    Ok(())
-}
-
 fn print_issuers(issuer: &str, snapshot: &Snapshot) {
     let issuers = cleanup::issuers(snapshot);
     if issuers.is_empty() {
@@ -223,31 +210,6 @@ fn print_issuers(issuer: &str, snapshot: &Snapshot) {
     for (issuer, users, groups) in issuers {
         say!("  {issuer}  ({users} users, {groups} groups)");
     }
-}
-
-/// Typed confirmation: the identity store id, read from a terminal.
-async fn confirm(store: &str, count: usize, yes: bool) -> Result<()> {
-    if yes {
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() {
-        bail!("stdin is not a terminal, so the deletes cannot be confirmed by typing: pass --yes to delete without confirmation (nothing was deleted)");
-    }
-    say_raw!(
-        "\nDelete these {count} users and groups from identity store {store}? This cannot be undone.\nType the identity store id ({store}) to confirm: "
-    );
-    std::io::stdout().flush().ok();
-    let typed = tokio::task::spawn_blocking(|| {
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line).map(|_| line)
-    })
-    .await
-    .context("cannot read the confirmation")?
-    .context("cannot read the confirmation")?;
-    if typed.trim() != store {
-        bail!("the confirmation did not match {store}: nothing was deleted");
-    }
-    Ok(())
 }
 
 /// Deletes every candidate through the shared loop ([`cleanup::delete_all`]), printing a line
@@ -305,6 +267,7 @@ mod tests {
                 emails: Vec::new(),
                 external_ids: Vec::new(),
                 status: None,
+                profile: Default::default(),
             });
         }
         snapshot.groups.push(Group {

@@ -2,13 +2,19 @@
 
 mod apply;
 mod audit;
+mod bulk;
 mod cleanup;
 mod dev;
+pub mod directory;
+mod doctor;
 mod export;
+mod generated;
+mod iam_policy;
 mod instances;
 pub mod logging;
 mod map;
 mod plan;
+mod principal;
 mod progress;
 mod verify;
 
@@ -39,6 +45,8 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Parsed once per run: the size of its largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Browse the live instance, or a snapshot file, in the terminal UI (read-only).
@@ -68,6 +76,28 @@ pub enum Command {
     /// People present in several instances (matched by email, case-insensitive, and by user
     /// name), where each copy is and whether it still holds access (read-only).
     Duplicates(instances::DuplicatesArgs),
+    /// Before anything is loaded: who the caller is, which instance would be used, what the caller
+    /// may do there (reads tried, writes asked of the IAM policy simulator, never tried), how big
+    /// it is and how long an export and a full migration would take (read-only). Exit 0 when the
+    /// mode's needs are all allowed, 1 when one is denied, 2 when one could not be checked.
+    Doctor(doctor::DoctorArgs),
+    /// Print the least-privilege IAM policy for a mode, to hand to the security team.
+    IamPolicy(iam_policy::IamPolicyArgs),
+    /// Print a shell completion script: `cutover completions bash > /etc/bash_completion.d/cutover`.
+    Completions(generated::CompletionsArgs),
+    /// Print the man page (roff): `cutover man > cutover.1 && man ./cutover.1`.
+    Man,
+    /// Create, change, delete and list identity store users (journaled; writes after typed confirmation).
+    #[command(subcommand)]
+    User(principal::UserCommand),
+    /// Create, change, delete groups, add and remove members, list members (journaled; writes after typed confirmation).
+    #[command(subcommand)]
+    Group(principal::GroupCommand),
+    /// The directory in bulk: apply a CSV of changes, or restore a baseline's users, groups and memberships.
+    #[command(subcommand)]
+    Directory(bulk::DirectoryCommand),
+    /// Check what the identity source provisioned against a CSV of expected users and groups: exit 1 when anything is missing (read-only).
+    ProvisioningCheck(bulk::CheckArgs),
     /// Developer tools: synthetic organizations for tests, demos and benchmarks.
     #[command(subcommand)]
     Dev(dev::DevCommand),
@@ -137,13 +167,25 @@ async fn load_live(live: &LiveArgs, show_progress: bool) -> anyhow::Result<LoadO
 /// (e.g. an apply with failed operations), after it said why.
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     use std::process::ExitCode;
-    if let Some(Command::Apply(args)) = cli.command {
-        return Ok(match apply::run(&cli.live, args).await? {
-            apply::Outcome::Complete => ExitCode::SUCCESS,
-            apply::Outcome::Incomplete => ExitCode::from(1),
-        });
-    }
-    let () = match cli.command {
+    let command = match cli.command {
+        Some(Command::Apply(args)) => {
+            return Ok(match apply::run(&cli.live, args).await? {
+                apply::Outcome::Complete => ExitCode::SUCCESS,
+                apply::Outcome::Incomplete => ExitCode::from(1),
+            })
+        }
+        Some(Command::User(command)) => return principal::run_user(&cli.live, command).await,
+        Some(Command::Group(command)) => return principal::run_group(&cli.live, command).await,
+        Some(Command::Directory(command)) => return bulk::run(&cli.live, command).await,
+        Some(Command::ProvisioningCheck(args)) => {
+            return bulk::provisioning_check(&cli.live, args).await
+        }
+        Some(Command::Doctor(args)) => {
+            return Ok(ExitCode::from(doctor::run(&cli.live, args).await?))
+        }
+        other => other,
+    };
+    let () = match command {
         None => tui::run(Source::Live(cli.live.options())).await,
         Some(Command::Tui(args)) => match args.snapshot {
             Some(path) => tui::run(Source::Snapshot(path)).await,
@@ -159,7 +201,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Some(Command::Instances(args)) => instances::instances(&cli.live, args).await,
         Some(Command::Duplicates(args)) => instances::duplicates(&cli.live, args).await,
         Some(Command::Dev(command)) => dev::run(&cli.live, command).await,
-        Some(Command::Apply(_)) => unreachable!("handled above"),
+        Some(Command::IamPolicy(args)) => iam_policy::run(args),
+        Some(Command::Completions(args)) => write_stdout(&String::from_utf8_lossy(
+            &generated::completions(args.shell),
+        )),
+        Some(Command::Man) => write_stdout(&String::from_utf8_lossy(&generated::man_page()?)),
+        Some(
+            Command::Apply(_)
+            | Command::User(_)
+            | Command::Group(_)
+            | Command::Directory(_)
+            | Command::ProvisioningCheck(_)
+            | Command::Doctor(_),
+        ) => unreachable!("handled above"),
     }?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1371,6 +1371,7 @@ mod tests {
                 id: ext.to_owned(),
             }],
             status: None,
+            profile: Default::default(),
         }
     }
 

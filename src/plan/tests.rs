@@ -162,6 +162,7 @@ fn user(id: &str) -> User {
         emails: Vec::new(),
         external_ids: Vec::new(),
         status: None,
+        profile: Default::default(),
     }
 }
 

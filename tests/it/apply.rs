@@ -35,7 +35,7 @@ struct Migration {
     plan: PlanFile,
 }
 
-async fn export(world: &World) -> Snapshot {
+pub(crate) async fn export(world: &World) -> Snapshot {
     let proxy = world.proxy(FaultConfig::default()).await;
     let backend = AwsBackend::connect(world.live_options(&proxy))
         .await
@@ -49,7 +49,7 @@ async fn export(world: &World) -> Snapshot {
     snapshot
 }
 
-async fn seed_clients(world: &World) -> (SeedClients, FaultProxy) {
+pub(crate) async fn seed_clients(world: &World) -> (SeedClients, FaultProxy) {
     let proxy = world.proxy(FaultConfig::passthrough()).await;
     let clients = SeedClients::for_endpoint(&proxy.endpoint_url(), world.region).await;
     (clients, proxy)
@@ -152,13 +152,13 @@ async fn migration(spec: OrgSpec) -> Migration {
     }
 }
 
-fn cutover(dir: &Path, args: &[&str], proxy: Option<&FaultProxy>) -> Output {
+pub(crate) fn cutover(dir: &Path, args: &[&str], proxy: Option<&FaultProxy>) -> Output {
     cutover_command(dir, args, proxy)
         .output()
         .expect("run the cutover binary")
 }
 
-fn cutover_command(dir: &Path, args: &[&str], proxy: Option<&FaultProxy>) -> Command {
+pub(crate) fn cutover_command(dir: &Path, args: &[&str], proxy: Option<&FaultProxy>) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cutover"));
     command
         .args(args)
@@ -192,7 +192,7 @@ fn apply_args(plan: &Path) -> Vec<String> {
     ]
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -441,7 +441,7 @@ async fn a_whole_migration_through_faults_reaches_the_target_without_emptying_a_
     assert_eq!(deletes, old_users.len() + old_groups.len());
 }
 
-fn journal_lines(path: &Path) -> usize {
+pub(crate) fn journal_lines(path: &Path) -> usize {
     std::fs::read_to_string(path)
         .map(|t| t.matches('\n').count())
         .unwrap_or(0)

@@ -7,6 +7,8 @@ mod common;
 
 mod apply;
 mod cleanup;
+mod directory;
+mod doctor;
 mod export;
 mod instances;
 mod sdk_replay;
