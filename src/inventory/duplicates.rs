@@ -271,6 +271,7 @@ mod tests {
                 .unwrap_or_default(),
             external_ids: Vec::new(),
             status: None,
+            profile: Default::default(),
         }
     }
 

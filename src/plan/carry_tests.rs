@@ -77,6 +77,7 @@ fn user(id: &str, name: &str) -> User {
         emails: Vec::new(),
         external_ids: Vec::new(),
         status: None,
+        profile: Default::default(),
     }
 }
 
