@@ -256,7 +256,6 @@ mod tests {
     fn user(id: &str, name: &str, email: Option<&str>) -> User {
         User {
             user_id: id.into(),
-            profile: Default::default(),
             user_name: name.into(),
             display_name: None,
             name: None,

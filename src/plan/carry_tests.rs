@@ -70,7 +70,6 @@ fn read_only(arn: &str) -> PermissionSet {
 fn user(id: &str, name: &str) -> User {
     User {
         user_id: id.into(),
-        profile: Default::default(),
         user_name: name.into(),
         display_name: None,
         name: None,
