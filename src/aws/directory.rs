@@ -482,6 +482,18 @@ mod replay {
             region: Some("eu-west-1".to_owned()),
             endpoint_url: Some("http://127.0.0.1:9".to_owned()),
             http_client: Some(client),
+            // Static keys: the test must not depend on the environment's credential chain.
+            credentials: Some(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::new(
+                        "AKIDTEST",
+                        "secret",
+                        None,
+                        None,
+                        "replay-test",
+                    ),
+                ),
+            ),
             ..LiveOptions::default()
         })
         .await

@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 const EVERY_MODE: &[Mode] = &Mode::ALL;
 /// The modes that run `apply`.
 const APPLY: &[Mode] = &[Mode::Migrate, Mode::Organization];
+/// The organization-wide work: other instances, permission sets created in another instance.
+const ORGANIZATION: &[Mode] = &[Mode::Organization];
 /// The modes that write the Identity Center directory.
 const DIRECTORY: &[Mode] = &[Mode::Directory];
 /// The modes that delete users and groups: the directory commands and `cutover cleanup`.
@@ -53,6 +55,11 @@ const REACH: &[(&str, &str, &[Mode])] = &[
     ("directory.rs", "delete_group", CLEANUP),
     ("directory.rs", "add_member", DIRECTORY),
     ("directory.rs", "remove_member", DIRECTORY),
+    // `cutover instances` / `cutover duplicates`: every account's instances, through the member
+    // role (sts:AssumeRole) in other accounts.
+    ("inventory.rs", "*", ORGANIZATION),
+    // `cutover apply` of a plan made with --create-permission-sets (another instance).
+    ("permission_set_writer.rs", "*", ORGANIZATION),
     // `cutover dev seed` builds test worlds in the emulator, never a customer's instance.
     ("seed.rs", "*", &[]),
 ];
@@ -518,6 +525,12 @@ fn statement_of(action: &str) -> (&'static str, &'static [&'static str]) {
             &["arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*"],
         ),
         "iam" => ("PolicySimulatorForDoctor", &["*"]),
+        // `cutover instances` assumes the member role (default name; another --member-role
+        // needs its name here).
+        "sts" if operation == "AssumeRole" => (
+            "AssumeMemberRole",
+            &["arn:aws:iam::*:role/OrganizationAccountAccessRole"],
+        ),
         _ => ("Other", &["*"]),
     }
 }
@@ -529,6 +542,7 @@ const STATEMENT_ORDER: &[&str] = &[
     "PolicySimulatorForDoctor",
     "ManagementAccountRolesOnCallersBehalf",
     "ManagementAccountSamlProviderOnCallersBehalf",
+    "AssumeMemberRole",
     "Other",
 ];
 
