@@ -515,6 +515,9 @@ async fn the_real_executor_on_the_demo_simulation_ends_with_everything_done() {
         "creates first"
     );
     assert!(screen(&app).contains("Done: the plan's target is reached"));
+    // The demo's writes went to its simulation: `cutover verify` cannot read them there.
+    assert!(screen(&app).contains("demo's simulation"));
+    assert!(!screen(&app).contains("cutover verify"));
 
     // Running again resumes from the journal: the same plan, nothing left to do.
     let effects = key(&mut app, KeyCode::Char('A'));

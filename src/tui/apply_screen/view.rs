@@ -128,7 +128,8 @@ pub fn render(app: &App, screen: &ApplyScreen, frame: &mut Frame) {
             render_progress(app, screen, frame, &areas, &theme);
             render_table(screen, frame, areas.table, &theme);
             if screen.stage == Stage::Finished {
-                render_report(screen, frame, areas.bottom, &theme);
+                let demo = matches!(app.apply.target, super::ApplyTarget::Demo);
+                render_report(screen, demo, frame, areas.bottom, &theme);
             } else if bottom {
                 render_failures(screen, frame, areas.bottom, &theme);
             }
@@ -590,7 +591,8 @@ fn render_failures(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &
     );
 }
 
-fn render_report(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &Theme) {
+/// `demo`: the writes went to the demo's simulation, which `cutover verify` cannot read.
+fn render_report(screen: &ApplyScreen, demo: bool, frame: &mut Frame, area: Rect, theme: &Theme) {
     let Some(report) = &screen.report else {
         return;
     };
@@ -623,7 +625,11 @@ fn render_report(screen: &ApplyScreen, frame: &mut Frame, area: Rect, theme: &Th
     if let Some(reason) = &report.deletes_waiting {
         lines.push(Line::raw(format!("Deletes not run: {reason}.")));
     }
-    if report.complete() {
+    if report.complete() && demo {
+        lines.push(Line::raw(
+            "Done: the plan's target is reached in the demo's simulation (nothing was sent to AWS).",
+        ));
+    } else if report.complete() {
         lines.push(Line::raw(format!(
             "Done: the plan's target is reached. Check it with cutover verify {}",
             screen.plan_path.display()
