@@ -287,10 +287,6 @@ fn print_listing(title: impl Fn(usize) -> String, entries: Vec<(&str, &str)>) {
     }
 }
 
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
-
 async fn user_groups<W: DirectoryWriter>(writer: &W, name: &str) -> Result<ExitCode> {
     let state = read_state(writer, |_| Vec::new()).await?;
     let user = one_user(&state, name)?;
@@ -312,7 +308,7 @@ async fn user_groups<W: DirectoryWriter>(writer: &W, name: &str) -> Result<ExitC
                 "{} ({}) is a member of {}:",
                 render::shown(&user.user_name),
                 user.user_id,
-                plural(n, "group")
+                crate::humanize::counted(n, "group")
             )
         },
         entries,
@@ -348,7 +344,7 @@ async fn group_members<W: DirectoryWriter>(writer: &W, name: &str) -> Result<Exi
                 "Group {} ({}) has {}:",
                 render::shown(&group.display_name),
                 group.group_id,
-                plural(n, "member")
+                crate::humanize::counted(n, "member")
             )
         },
         entries,

@@ -826,7 +826,7 @@ pub fn definition_summary(definition: &PermissionSetDefinition) -> String {
     if let Some(duration) = &definition.session_duration {
         parts.push(format!("session {duration}"));
     }
-    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let count = |n: usize, what: &str| crate::humanize::counted(n, what);
     if !definition.managed_policy_arns.is_empty() {
         parts.push(count(
             definition.managed_policy_arns.len(),
