@@ -1,7 +1,7 @@
 //! From command-line options to configured SDK clients and a chosen Identity Center instance.
 //! Credentials come from the standard AWS chain (environment, profiles, SSO, IMDS).
 
-use super::call::{call, RetryPolicy};
+use super::call::{call, FailureKind, RetryPolicy};
 use super::pacing::FamilyGate;
 use crate::backend::BackendError;
 use crate::model::InstanceInfo;
@@ -266,14 +266,24 @@ pub async fn list_instances(
         ..retry.clone()
     };
     loop {
-        let page = call(&gates.sso_admin, &probe, "sso:ListInstances", || {
+        let list = || {
             clients
                 .sso_admin
                 .list_instances()
                 .set_next_token(next_token.clone())
                 .send()
-        })
-        .await
+        };
+        let page = match call(&gates.sso_admin, &probe, "sso:ListInstances", list).await {
+            // An endpoint that answered (throttling, 5xx) gets the full retry budget: only
+            // silence is cut short.
+            Err(f)
+                if !f.no_answer
+                    && matches!(f.kind, FailureKind::Throttled | FailureKind::Transient) =>
+            {
+                call(&gates.sso_admin, retry, "sso:ListInstances", list).await
+            }
+            other => other,
+        }
         .map_err(|f| {
             if f.no_answer {
                 BackendError::Unreachable {
